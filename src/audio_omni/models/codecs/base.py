@@ -1,0 +1,30 @@
+"""The interface every audio codec (latent space of the DiT) implements."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class AudioCodec(nn.Module):
+    """Maps audio [B, channels, samples] to latents [B, latent_dim, frames] and back.
+
+    Paper scale: the Oobleck VAE (44.1 kHz stereo, 64 x 2048). Small preset: a log-mel "latent" decoded by a
+    frozen HiFi-GAN (22.05 kHz mono, 80 x 256). The DiT and the sampler only see this interface.
+    """
+
+    sample_rate: int
+    audio_channels: int
+    latent_dim: int
+    downsampling_ratio: int
+
+    def encode(self, audio: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Audio [B, C, T] (float in [-1, 1]) -> latents [B, D, T // downsampling_ratio]."""
+        raise NotImplementedError
+
+    def decode(self, latents: torch.Tensor) -> torch.Tensor:
+        """Latents [B, D, L] -> audio [B, C, L * downsampling_ratio]."""
+        raise NotImplementedError
+
+    def num_frames(self, num_samples: int) -> int:
+        return num_samples // self.downsampling_ratio
