@@ -1,0 +1,172 @@
+"""Checkpoint formats.
+
+- The official format: one state dict (`model.ckpt` = torch.save({"state_dict": ...}) or `.safetensors`) with the
+  official key names. The Qwen thinker's keys may be present (transformers 5.3 names) or absent (then the thinker
+  comes from its own directory).
+- Ours: a directory with `config.json` + `model.safetensors`, self-describing. Frozen parts that install from
+  packages (the small preset's Gemma and HiFi-GAN) are not stored again.
+
+Loading is strict: missing, unexpected or mis-shaped keys raise CheckpointError naming them, unless the caller
+asks for partial loading, which returns a report of what was skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from audio_omni.errors import CheckpointError
+from audio_omni.models.audio_omni_model import AudioOmniModel
+from audio_omni.models.config import ModelConfig, parse_config
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+
+
+@dataclass
+class LoadReport:
+    loaded: int = 0
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    mismatched: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self, limit: int = 10) -> str:
+        parts = []
+        for name, keys in (("missing", self.missing), ("unexpected", self.unexpected), ("mismatched", self.mismatched)):
+            if keys:
+                shown = ", ".join(keys[:limit]) + (f" (+{len(keys) - limit} more)" if len(keys) > limit else "")
+                parts.append(f"{len(keys)} {name}: {shown}")
+        return "; ".join(parts) or f"all {self.loaded} tensors loaded"
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """Read a `.safetensors` file or a torch checkpoint (`{"state_dict": ...}` or a bare state dict)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        if path.suffix == ".safetensors":
+            return load_file(str(path))
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as err:  # corrupt or foreign files: one clear message instead of a library traceback
+        raise CheckpointError(f"cannot read checkpoint {path}: {err}") from None
+    state = obj.get("state_dict", obj) if isinstance(obj, dict) else None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(f"{path} does not hold a state dict of tensors")
+    return state
+
+
+def _external_prefixes(model: AudioOmniModel) -> list[str]:
+    """Submodules whose weights install from packages or their own directory, not from our checkpoints."""
+    return [name + "." for name, module in model.named_modules() if getattr(module, "external_weights", False)]
+
+
+def _mllm_key_mapper(model: AudioOmniModel):
+    """Official thinker names (transformers 5.3) -> this transformers' names, and back."""
+    from audio_omni.models.mllm.qwen_omni import QwenOmniBackbone
+
+    roles = model.conditioner.role_ids()
+    mllm_id = roles.get("mllm")
+    backbone = model.conditioner.conditioners[mllm_id].model if mllm_id else None
+    if not isinstance(backbone, QwenOmniBackbone):
+        return (lambda k: k), (lambda k: k)
+    prefix = f"conditioner.conditioners.{mllm_id}.model."
+
+    def to_installed(key: str) -> str:
+        return prefix + backbone.installed_key(key[len(prefix) :]) if key.startswith(prefix) else key
+
+    def to_canonical(key: str) -> str:
+        from audio_omni.models.mllm.qwen_omni import thinker_key_to_canonical
+
+        return prefix + thinker_key_to_canonical(key[len(prefix) :]) if key.startswith(prefix) else key
+
+    return to_installed, to_canonical
+
+
+def load_state_dict_into(
+    model: AudioOmniModel, state: dict[str, torch.Tensor], strict: bool = True, source: str = "checkpoint"
+) -> LoadReport:
+    """Copy `state` (official key names) into the model. Keys of external modules are optional."""
+    to_installed, _ = _mllm_key_mapper(model)
+    state = {to_installed(k): v for k, v in state.items()}
+    own = model.state_dict()
+    external = _external_prefixes(model)
+    report = LoadReport()
+    for key in own:
+        if key not in state and not any(key.startswith(p) for p in external):
+            report.missing.append(key)
+    for key, value in state.items():
+        if key not in own:
+            report.unexpected.append(key)
+        elif tuple(own[key].shape) != tuple(value.shape):
+            report.mismatched.append(f"{key} {list(value.shape)} vs model {list(own[key].shape)}")
+    if strict and not report.clean:
+        raise CheckpointError(f"{source} does not match the model: {report.describe()}")
+    usable = {k: v for k, v in state.items() if k in own and tuple(own[k].shape) == tuple(v.shape)}
+    model.load_state_dict(usable, strict=False)
+    report.loaded = len(usable)
+    return report
+
+
+def load_official_checkpoint(model: AudioOmniModel, path: str | Path, strict: bool = True) -> LoadReport:
+    """Load the released Audio-Omni weights (model.ckpt or .safetensors) into a model built from its config."""
+    return load_state_dict_into(model, read_state_dict(path), strict=strict, source=str(path))
+
+
+def persistent_state_dict(model: AudioOmniModel, canonical: bool = True) -> dict[str, torch.Tensor]:
+    """The weights our format stores: everything but external modules, with official key names."""
+    _, to_canonical = _mllm_key_mapper(model)
+    external = _external_prefixes(model)
+    out = {}
+    for key, value in model.state_dict().items():
+        if any(key.startswith(p) for p in external):
+            continue
+        out[to_canonical(key) if canonical else key] = value.detach().contiguous().cpu()
+    return out
+
+
+def _atomic_directory(target: Path):
+    """A temp sibling directory that replaces `target` only once fully written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+
+
+def save_pretrained(model: AudioOmniModel, directory: str | Path) -> Path:
+    """Write config.json + model.safetensors atomically (an interrupted save never leaves a half checkpoint)."""
+    directory = Path(directory)
+    tmp = _atomic_directory(directory)
+    try:
+        (tmp / CONFIG_NAME).write_text(json.dumps(model.config.to_dict(), indent=2), encoding="utf-8")
+        save_file(persistent_state_dict(model), str(tmp / WEIGHTS_NAME), metadata={"format": "audio-omni"})
+        if directory.exists():
+            backup = directory.with_name(f".{directory.name}.old")
+            if backup.exists():
+                shutil.rmtree(backup)
+            os.replace(directory, backup)
+            os.replace(tmp, directory)
+            shutil.rmtree(backup)
+        else:
+            os.replace(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def read_pretrained_config(directory: str | Path) -> ModelConfig:
+    directory = Path(directory)
+    path = directory / CONFIG_NAME
+    if not path.is_file():
+        raise CheckpointError(f"{directory} is not an audio-omni checkpoint directory (no {CONFIG_NAME})")
+    return parse_config(json.loads(path.read_text(encoding="utf-8")), str(path))

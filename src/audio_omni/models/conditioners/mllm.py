@@ -1,0 +1,92 @@
+"""MLLM conditioner: a frozen LLM's hidden states (layer -2) -> a fixed number of cross-attention tokens.
+
+Real tokens are gathered by the attention mask; a prompt longer than `pad_length` is linearly interpolated
+down to it, a shorter one is right-padded with zeros (mask False). Then a parameter-free RMSNorm and a
+zero-initialised Linear to cond_dim, so a new model starts by ignoring the MLLM and learns how much to use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from audio_omni.models.conditioners.base import CondTokens, Conditioner, rms_normalize
+from audio_omni.models.mllm.base import MLLMBackbone
+
+
+@dataclass
+class MLLMPrompt:
+    """One batch item: the fully formatted prompt text (task template applied), optional audio/video."""
+
+    text: str
+    audio: torch.Tensor | None = None
+    video: torch.Tensor | None = None
+
+
+class MLLMConditioner(Conditioner):
+    def __init__(
+        self,
+        backbone: MLLMBackbone | None,
+        feature_dim: int,
+        pad_length: int,
+        layer_idx: int = -2,
+        cond_dim: int = 768,
+        feature_dtype: torch.dtype = torch.bfloat16,
+    ):
+        super().__init__()
+        # `model` is the official attribute name, so the thinker's weights sit under omni_prompt.model.*
+        self.model = backbone
+        self.feature_dim = feature_dim
+        self.pad_length = pad_length
+        self.layer_idx = layer_idx
+        self.output_dim = cond_dim
+        self.feature_dtype = feature_dtype
+        self.proj_features = nn.Linear(feature_dim, cond_dim)
+        nn.init.zeros_(self.proj_features.weight)
+        nn.init.zeros_(self.proj_features.bias)
+
+    def _fit(self, rows: list[torch.Tensor], interpolate: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """Variable-length rows [L_i, D] -> [B, pad_length, D] and a bool mask."""
+        n = self.pad_length
+        fitted, masks = [], []
+        for row in rows:
+            length = row.shape[0]
+            if length > n:
+                if interpolate:
+                    row = F.interpolate(row.T[None], size=n, mode="linear", align_corners=False)[0].T
+                else:
+                    row = row[:n]
+                length = n
+            mask = torch.zeros(n, dtype=torch.bool, device=row.device)
+            mask[:length] = True
+            fitted.append(F.pad(row, (0, 0, 0, n - row.shape[0])))
+            masks.append(mask)
+        return torch.stack(fitted), torch.stack(masks)
+
+    def _project(self, features: torch.Tensor, mask: torch.Tensor) -> CondTokens:
+        tokens = self.proj_features(rms_normalize(features).float())
+        return CondTokens(tokens, mask)
+
+    def from_hidden_states(self, features: torch.Tensor, attention_mask: torch.Tensor) -> CondTokens:
+        """Backbone hidden states [B, S, D] + attention mask -> tokens (the prompt path after the LLM)."""
+        rows = [features[i][attention_mask[i].bool()] for i in range(features.shape[0])]
+        fitted, mask = self._fit(rows, interpolate=True)
+        return self._project(fitted.to(self.feature_dtype), mask)
+
+    def from_features(self, items: list[torch.Tensor]) -> CondTokens:
+        """Precomputed features ([L, D] or [1, L, D] each): truncated, not interpolated, and not recast."""
+        rows = [item[0] if item.dim() == 3 else item for item in items]
+        fitted, mask = self._fit(rows, interpolate=False)
+        return self._project(fitted, mask)
+
+    def forward(self, inputs: list, device) -> CondTokens:
+        if all(isinstance(item, torch.Tensor) for item in inputs):
+            return self.from_features([item.to(device) for item in inputs])
+        if self.model is None:
+            raise RuntimeError("this MLLM conditioner has no backbone loaded; pass precomputed features")
+        prompts = [item.text if isinstance(item, MLLMPrompt) else str(item) for item in inputs]
+        hidden = self.model.hidden_states(prompts, layer=self.layer_idx)
+        return self.from_hidden_states(hidden.features.to(device), hidden.mask.to(device))

@@ -1,0 +1,94 @@
+"""Rectified flow: the training target, timestep distributions and ODE samplers.
+
+Convention (the official one): x_t = (1 - t) * data + t * noise, t = 1 is pure noise, and the network
+predicts the velocity v = noise - data. Sampling integrates dx/dt = v from t = 1 down to t = 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import torch
+
+VelocityFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+SamplerName = Literal["euler", "heun", "midpoint"]
+SAMPLERS: tuple[str, ...] = ("euler", "heun", "midpoint")
+
+
+def interpolate(data: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    t = t.view(-1, *([1] * (data.dim() - 1)))
+    return (1 - t) * data + t * noise
+
+
+def velocity_target(data: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    return noise - data
+
+
+def flow_loss(
+    predicted: torch.Tensor, data: torch.Tensor, noise: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Mean squared velocity error; `mask` [B, L] (True = counts) restricts it to valid latent frames."""
+    err = (predicted - velocity_target(data, noise)).pow(2)
+    if mask is None:
+        return err.mean()
+    weights = mask[:, None, :].to(err.dtype).expand_as(err)
+    return (err * weights).sum() / weights.sum().clamp(min=1)
+
+
+def sample_timesteps(
+    batch: int,
+    kind: Literal["uniform", "logit_normal"] = "uniform",
+    generator: torch.Generator | None = None,
+    device: torch.device | str = "cpu",
+    mean: float = 0.0,
+    std: float = 1.0,
+) -> torch.Tensor:
+    """Training timesteps in (0, 1). Logit-normal concentrates on the middle, where the task is hardest."""
+    if kind == "uniform":
+        return torch.rand(batch, generator=generator).to(device)
+    if kind == "logit_normal":
+        return torch.sigmoid(torch.randn(batch, generator=generator) * std + mean).to(device)
+    raise ValueError(f"unknown timestep distribution {kind!r}; use 'uniform' or 'logit_normal'")
+
+
+def time_grid(steps: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    return torch.linspace(1, 0, steps + 1, device=device)
+
+
+@torch.no_grad()
+def sample_ode(
+    velocity: VelocityFn,
+    noise: torch.Tensor,
+    steps: int,
+    sampler: SamplerName = "euler",
+    on_step: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
+    """Integrate from noise (t = 1) to data (t = 0).
+
+    euler: the official sampler, one velocity call per step. heun and midpoint are second order (two calls
+    per step, Heun's last step falls back to Euler because the corrector would evaluate at t = 0).
+    """
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    grid = time_grid(steps, noise.device)
+    x = noise
+    batch = noise.shape[0]
+    for i in range(steps):
+        t, t_next = grid[i], grid[i + 1]
+        dt = t_next - t
+        v = velocity(x, t.expand(batch))
+        if sampler == "euler" or (sampler == "heun" and i == steps - 1):
+            x = x + dt * v
+        elif sampler == "heun":
+            x_pred = x + dt * v
+            v_next = velocity(x_pred, t_next.expand(batch))
+            x = x + dt * 0.5 * (v + v_next)
+        else:  # midpoint
+            x_mid = x + 0.5 * dt * v
+            x = x + dt * velocity(x_mid, (t + 0.5 * dt).expand(batch))
+        if on_step is not None:
+            on_step(i + 1, steps)
+    return x

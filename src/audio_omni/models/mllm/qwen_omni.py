@@ -1,0 +1,131 @@
+"""The paper's MLLM: the Thinker of Qwen2.5-Omni (talker dropped), frozen, loaded from a local directory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+
+from audio_omni.errors import AssetError
+from audio_omni.models.mllm.base import HiddenStates, MLLMBackbone
+
+# The official checkpoint stores the thinker under transformers 5.3 module names; later 5.x releases moved
+# the audio/vision towers and the text stack. Map both ways through the official ("canonical") names.
+_CANONICAL_TO_INSTALLED = [
+    (re.compile(r"^thinker\.audio_tower\."), "thinker.model.audio_tower."),
+    (re.compile(r"^thinker\.visual\."), "thinker.model.visual."),
+    (re.compile(r"^thinker\.model\.(layers|embed_tokens|norm|rotary_emb)\b"), r"thinker.model.language_model.\1"),
+]
+
+
+def _installed_layout_is_nested(thinker: torch.nn.Module) -> bool:
+    return hasattr(getattr(thinker, "model", None), "language_model")
+
+
+def thinker_key_to_installed(key: str, nested: bool) -> str:
+    if not nested:
+        return key
+    for pattern, repl in _CANONICAL_TO_INSTALLED:
+        new = pattern.sub(repl, key)
+        if new != key:
+            return new
+    return key
+
+
+def thinker_key_to_canonical(key: str) -> str:
+    for prefix, canonical in (
+        ("thinker.model.audio_tower.", "thinker.audio_tower."),
+        ("thinker.model.visual.", "thinker.visual."),
+        ("thinker.model.language_model.", "thinker.model."),
+    ):
+        if key.startswith(prefix):
+            return canonical + key[len(prefix) :]
+    return key
+
+
+def audio_tower(thinker: torch.nn.Module) -> torch.nn.Module:
+    """The thinker's audio encoder, wherever this transformers release keeps it."""
+    inner = getattr(thinker, "model", None)
+    return getattr(inner, "audio_tower", None) or thinker.audio_tower
+
+
+class QwenOmniBackbone(MLLMBackbone):
+    def __init__(self, thinker: torch.nn.Module, processor=None, external_weights: bool = False):
+        super().__init__()
+        # True when the thinker's weights came from its own directory: checkpoints then need not carry them.
+        self.external_weights = external_weights
+        self.thinker = thinker
+        self.processor = processor  # a tokenizer for text prompts
+        self.hidden_size = int(thinker.config.text_config.hidden_size)
+
+    @classmethod
+    def from_config_dir(
+        cls, path: str | Path, with_weights: bool = True, dtype: torch.dtype = torch.bfloat16
+    ) -> QwenOmniBackbone:
+        """Build the thinker from a local Qwen2.5-Omni directory (config, processor and optionally weights).
+
+        With with_weights=False the weights are random and expected to come from the Audio-Omni checkpoint.
+        """
+        from transformers import AutoTokenizer, Qwen2_5OmniConfig, Qwen2_5OmniThinkerForConditionalGeneration
+
+        path = Path(path)
+        if not (path / "config.json").is_file():
+            raise AssetError(
+                f"no Qwen2.5-Omni directory at {path} (expected config.json); download the model yourself and "
+                "pass its local path as qwen_omni_model_name"
+            )
+        # Text prompts need only the tokenizer. The full processor would pull in the video processor, which
+        # needs torchvision (not installable beside CPU torch here); left padding is the processor's default.
+        processor = None
+        if (path / "tokenizer_config.json").is_file():
+            processor = AutoTokenizer.from_pretrained(path, padding_side="left")
+        external = with_weights and any(path.glob("*.safetensors"))
+        if external:
+            thinker = Qwen2_5OmniThinkerForConditionalGeneration.from_pretrained(
+                path, dtype=dtype, attn_implementation="sdpa"
+            )
+        else:
+            config = Qwen2_5OmniConfig.from_pretrained(path).thinker_config
+            config._attn_implementation = "sdpa"
+            thinker = Qwen2_5OmniThinkerForConditionalGeneration(config).to(dtype)
+        thinker.eval().requires_grad_(False)
+        return cls(thinker, processor, external_weights=external)
+
+    def installed_key(self, key: str) -> str:
+        """An official (transformers 5.3) thinker key -> the name this transformers release uses."""
+        return thinker_key_to_installed(key, _installed_layout_is_nested(self.thinker))
+
+    def hidden_states_from_ids(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layer: int = -2
+    ) -> HiddenStates:
+        out = self.thinker(
+            input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True, use_cache=False
+        )
+        return HiddenStates(out.hidden_states[layer], attention_mask.bool())
+
+    def tokenize(self, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.processor is None:
+            raise AssetError("this Qwen2.5-Omni directory has no processor/tokenizer files")
+        batch = self.processor(text=prompts, return_tensors="pt", padding=True)
+        return batch["input_ids"], batch["attention_mask"]
+
+    @torch.no_grad()
+    def hidden_states(self, prompts, layer=-2, audios=None, videos=None) -> HiddenStates:
+        if audios or videos:
+            raise NotImplementedError("audio/video prompts to the MLLM are not wired yet; pass text prompts")
+        device = next(self.thinker.parameters()).device
+        ids, mask = self.tokenize(prompts)
+        return self.hidden_states_from_ids(ids.to(device), mask.to(device), layer)
+
+    @torch.no_grad()
+    def answer(self, prompt: str, max_new_tokens: int = 64, audio=None, video=None) -> str:
+        if audio is not None or video is not None:
+            raise NotImplementedError("audio/video questions are not wired yet")
+        device = next(self.thinker.parameters()).device
+        ids, mask = self.tokenize([prompt])
+        out = self.thinker.generate(
+            input_ids=ids.to(device), attention_mask=mask.to(device), max_new_tokens=max_new_tokens,
+            do_sample=False,
+        )
+        return self.processor.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)[0].strip()
