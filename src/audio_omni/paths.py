@@ -9,9 +9,7 @@ from pathlib import Path
 def cache_dir() -> Path:
     """The cache root: $AUDIO_OMNI_CACHE, else $XDG_CACHE_HOME/audio-omni, else ~/.cache/audio-omni."""
     explicit = os.environ.get("AUDIO_OMNI_CACHE")
-    if explicit:
-        root = Path(explicit)
-    else:
-        root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "audio-omni"
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "audio-omni"
+    root = Path(explicit) if explicit else default
     root.mkdir(parents=True, exist_ok=True)
     return root

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from audio_omni.models.codecs.base import AudioCodec
-from audio_omni.models.conditioners.base import CondTokens, Conditioner
+from audio_omni.models.conditioners.base import Conditioner, CondTokens
 from audio_omni.models.conditioners.mel import MelConditioner
 from audio_omni.models.conditioners.mllm import MLLMConditioner
 from audio_omni.models.conditioners.speech_text import SpeechTextConditioner

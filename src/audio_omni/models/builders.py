@@ -15,7 +15,7 @@ from audio_omni.models.conditioners.mel import MelConditioner
 from audio_omni.models.conditioners.mllm import MLLMConditioner
 from audio_omni.models.conditioners.speech_text import SpeechTextConditioner
 from audio_omni.models.conditioners.sync import SyncConditioner
-from audio_omni.models.conditioners.text_symbols import SymbolVocabulary
+from audio_omni.models.conditioners.text_symbols import BUILTIN_PREFIX, SymbolVocabulary
 from audio_omni.models.config import (
     OFFICIAL_QWEN_FEATURE_DIM,
     OFFICIAL_SPEECH_TEXT_DIM,
@@ -42,9 +42,14 @@ def _mllm_conditioner(spec: ConditionerSpec, config: ModelConfig, cond_dim: int,
     c = spec.config
     backbone = None
     if spec.type == "qwen_omni":
-        feature_dim = int(c.get("feature_dim", config.override(f"{spec.id}.qwen_feature_dim", OFFICIAL_QWEN_FEATURE_DIM)))
+        official_dim = config.override(f"{spec.id}.qwen_feature_dim", OFFICIAL_QWEN_FEATURE_DIM)
+        feature_dim = int(c.get("feature_dim", official_dim))
         directory = _local_dir(mllm_path) or _local_dir(c.get("qwen_omni_model_name"))
-        if load_mllm and directory is not None:
+        if load_mllm and c.get("backbone") == "tiny-random":
+            from audio_omni.models.mllm.qwen_omni import QwenOmniBackbone
+
+            backbone = QwenOmniBackbone.tiny_random(hidden_size=feature_dim, seed=int(c.get("seed", 0)))
+        elif load_mllm and directory is not None:
             from audio_omni.models.mllm.qwen_omni import QwenOmniBackbone
 
             backbone = QwenOmniBackbone.from_config_dir(directory)
@@ -70,8 +75,10 @@ def _speech_text_conditioner(spec: ConditionerSpec, config: ModelConfig, cond_di
     c = spec.config
     text_dim = int(c.get("text_dim", config.override(f"{spec.id}.text_dim", OFFICIAL_SPEECH_TEXT_DIM)))
     vocab = None
-    path = vocab_file or c.get("vocab_file")
-    if path and Path(path).is_file():
+    path = str(vocab_file or c.get("vocab_file") or "")
+    if path.startswith(BUILTIN_PREFIX):
+        vocab = SymbolVocabulary.builtin(path[len(BUILTIN_PREFIX) :])
+    elif path and Path(path).is_file():
         vocab = SymbolVocabulary.from_file(path)
     elif vocab_file:
         vocab = SymbolVocabulary.from_file(vocab_file)  # raises a clear AssetError

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from audio_omni.audio.mel import vocos_log_mel
-from audio_omni.models.conditioners.base import CondTokens, Conditioner, rms_normalize
+from audio_omni.models.conditioners.base import Conditioner, CondTokens, rms_normalize
 from audio_omni.models.conditioners.sequence_projection import project_sequence
 
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from audio_omni.models.conditioners.base import CondTokens, Conditioner, rms_normalize
+from audio_omni.models.conditioners.base import Conditioner, CondTokens, rms_normalize
 from audio_omni.models.mllm.base import MLLMBackbone
 
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from audio_omni.models.conditioners.base import CondTokens, Conditioner, rms_normalize
+from audio_omni.models.conditioners.base import Conditioner, CondTokens, rms_normalize
 from audio_omni.models.conditioners.sequence_projection import project_sequence
 from audio_omni.models.conditioners.text_symbols import SymbolVocabulary, text_to_symbols
 

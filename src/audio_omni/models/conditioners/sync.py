@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from audio_omni.models.conditioners.base import CondTokens, Conditioner
+from audio_omni.models.conditioners.base import Conditioner, CondTokens
 from audio_omni.models.conditioners.sequence_projection import project_sequence
 
 

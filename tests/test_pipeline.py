@@ -1,0 +1,123 @@
+"""End to end on CPU with the tiny debug preset (real classes, random weights): every task and edit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from audio_omni import AudioOmni
+from audio_omni.errors import AudioInputError, CheckpointError, InstructionError
+from audio_omni.task_prompts import EDIT_OPERATIONS
+
+SR = 16000
+
+
+@pytest.fixture(scope="module")
+def omni():
+    return AudioOmni.from_pretrained("debug", device="cpu", random_init=True)
+
+
+def _tone(seconds: float = 0.8, sr: int = SR) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    return (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * np.random.default_rng(0).standard_normal(t.size)).astype(
+        np.float32
+    )
+
+
+GENERATE_CASES = [
+    ("T2A", "a dog barking in a park", {}),
+    ("T2M", "calm piano with soft strings", {}),
+    ("TTS", "Hello world, 你好", {}),
+    ("TTS", "clone this voice", {"voice": _tone(), "voice_sample_rate": SR, "voice_text": "reference words"}),
+    ("V2A", "", {"sync_features": torch.randn(240, 768)}),
+    ("V2M", "upbeat", {"sync_features": torch.randn(240, 768)}),
+]
+
+
+@pytest.mark.parametrize(("task", "prompt", "extra"), GENERATE_CASES)
+def test_generate_every_task(omni, task, prompt, extra):
+    out = omni.generate(task, prompt, duration=0.5, seed=3, steps=2, **extra)
+    assert out.sample_rate == SR
+    assert out.audio.shape == (2, 8000)  # stereo, 0.5 s exactly
+    assert torch.isfinite(out.audio).all()
+    assert out.seed == 3
+    again = omni.generate(task, prompt, duration=0.5, seed=3, steps=2, **extra)
+    assert torch.equal(out.audio, again.audio)
+    other = omni.generate(task, prompt, duration=0.5, seed=4, steps=2, **extra)
+    assert not torch.equal(out.audio, other.audio)
+
+
+@pytest.mark.parametrize("operation", EDIT_OPERATIONS)
+def test_edit_every_operation(omni, operation, tmp_path):
+    args = (operation, "dog barking", "cat meowing") if operation == "Style Transfer" else (operation, "dog")
+    out = omni.edit(_tone(0.6), args, sample_rate=SR, seed=11, steps=2)
+    assert out.audio.shape == (2, int(0.6 * SR)) and out.sample_rate == SR  # the source's duration
+    assert torch.equal(out.audio, omni.edit(_tone(0.6), args, sample_rate=SR, seed=11, steps=2).audio)
+    assert not torch.equal(out.audio, omni.edit(_tone(0.6), args, sample_rate=SR, seed=12, steps=2).audio)
+    path = out.save(tmp_path / "edited.wav")
+    assert path.is_file()
+
+
+def test_edit_from_file_with_other_rate_and_free_instruction(omni, tmp_path):
+    import soundfile as sf
+
+    src = tmp_path / "src.wav"
+    sf.write(src, np.stack([_tone(0.5, 44100)] * 2, axis=1), 44100)
+    before = src.read_bytes()
+    out = omni.edit(src, "Make the dog quieter", seed=1, steps=1)
+    assert out.audio.shape == (2, 8000)
+    assert src.read_bytes() == before  # inputs are never modified
+
+
+def test_generator_and_seed_report(omni):
+    gen = torch.Generator().manual_seed(99)
+    out = omni.generate("T2A", "rain", duration=0.25, generator=gen, steps=1)
+    assert out.seed == 99
+    auto = omni.generate("T2A", "rain", duration=0.25, steps=1)
+    repeat = omni.generate("T2A", "rain", duration=0.25, steps=1, seed=auto.seed)
+    assert torch.equal(auto.audio, repeat.audio)
+
+
+@pytest.mark.parametrize("sampler", ["euler", "heun", "midpoint"])
+def test_samplers(omni, sampler):
+    out = omni.generate("T2A", "wind", duration=0.25, seed=0, steps=3, sampler=sampler)
+    assert torch.isfinite(out.audio).all()
+
+
+def test_understand_text_question(omni):
+    assert isinstance(omni.understand("What is a dog?", max_new_tokens=4), str)
+    with pytest.raises(Exception, match="audio"):
+        omni.understand("what is this?", audio=_tone())
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda m: m.generate("T2A", "   "), InstructionError),
+        (lambda m: m.generate("T2A", "!!! 123"), InstructionError),
+        (lambda m: m.generate("Dance", "x"), InstructionError),
+        (lambda m: m.generate("Add", "x"), InstructionError),
+        (lambda m: m.generate("T2A", "rain", duration=5.0), AudioInputError),
+        (lambda m: m.generate("T2A", "rain", duration=-1), AudioInputError),
+        (lambda m: m.generate("V2A", "x"), InstructionError),
+        (lambda m: m.edit(_tone(), ""), InstructionError),
+        (lambda m: m.edit(_tone(), ("Add", "")), InstructionError),
+        (lambda m: m.edit(_tone(), ("Style Transfer", "dog")), InstructionError),
+        (lambda m: m.edit(_tone(), ("Add", "dog")), AudioInputError),  # no sample rate for an array
+        (lambda m: m.edit(np.full(8000, np.nan, np.float32), ("Add", "dog"), sample_rate=SR), AudioInputError),
+        (lambda m: m.edit(np.zeros(0, np.float32), ("Add", "dog"), sample_rate=SR), AudioInputError),
+        (lambda m: m.edit(_tone(30.0), ("Add", "dog"), sample_rate=SR), AudioInputError),
+        (lambda m: m.edit("/nonexistent/file.wav", ("Add", "dog")), AudioInputError),
+    ],
+)
+def test_bad_input_gives_clear_errors(omni, call, error):
+    with pytest.raises(error):
+        call(omni)
+
+
+def test_unknown_preset_and_missing_weights():
+    with pytest.raises(CheckpointError, match="neither"):
+        AudioOmni.from_pretrained("no-such-model")
+    with pytest.raises(CheckpointError, match="no trained weights"):
+        AudioOmni.from_pretrained("debug")
