@@ -54,19 +54,22 @@ class PartialRotaryEmbedding(nn.Module):
         self.dim = dim
         self.register_buffer("inv_freq", 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim)))
 
-    def angles(self, seq_len: int, device: torch.device) -> torch.Tensor:
+    def angles(self, seq_len: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """(cos, sin), each [N, dim], computed once per forward and shared by every block."""
         positions = torch.arange(seq_len, device=device, dtype=torch.float32)
         freqs = torch.einsum("i,j->ij", positions, self.inv_freq.float())
-        return torch.cat([freqs, freqs], dim=-1)  # [N, dim]
+        freqs = torch.cat([freqs, freqs], dim=-1)
+        return freqs.cos(), freqs.sin()
 
 
-def apply_partial_rotary(x: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
-    """Rotate the first angles.shape[-1] channels of x [B, H, N, D] (in float32), pass the rest through."""
-    rot = angles.shape[-1]
+def apply_partial_rotary(x: torch.Tensor, angles: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Rotate the first `dim` channels of x [B, H, N, D] (in float32), pass the rest through."""
+    cos, sin = angles
+    rot = cos.shape[-1]
     head, tail = x[..., :rot].float(), x[..., rot:]
     first, second = head.chunk(2, dim=-1)
     rotated = torch.cat([-second, first], dim=-1)
-    head = head * angles.cos() + rotated * angles.sin()
+    head = head * cos + rotated * sin
     return torch.cat([head.to(x.dtype), tail], dim=-1)
 
 
