@@ -21,7 +21,7 @@ def main() -> None:
     symbols = [" "]
     symbols += [chr(c) for c in range(33, 127)]
     symbols += [chr(c) for c in range(0xC0, 0x100) if chr(c) not in "\u00d7\u00f7"]
-    symbols += list("\u0152\u0153\u1e9e")  # OE ligatures, capital sharp s
+    symbols += list("\u0152\u0153\u1e9e\u00a1\u00bf\u00ab\u00bb")  # OE ligatures, capital sharp s, ¡ ¿ « »
     symbols += list(
         "\uff0c\u3002\uff01\uff1f\u3001\uff1b\uff1a\u201c\u201d\u2018\u2019\uff08\uff09"
         "\u300a\u300b\u2026\u2014\u2013\u00b7\u300c\u300d\u300e\u300f\u301c\uff5e"
