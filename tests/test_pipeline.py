@@ -85,10 +85,15 @@ def test_samplers(omni, sampler):
     assert torch.isfinite(out.audio).all()
 
 
-def test_understand_text_question(omni):
+def test_understand_text_and_audio_questions(omni, tmp_path):
     assert isinstance(omni.understand("What is a dog?", max_new_tokens=4), str)
-    with pytest.raises(Exception, match="audio"):
-        omni.understand("what is this?", audio=_tone())
+    # The thinker's audio path: the audio encoder runs and the answer is generated after it.
+    answer = omni.understand("What do you hear?", audio=_tone(2.0), sample_rate=SR, max_new_tokens=4)
+    assert isinstance(answer, str)
+    with pytest.raises(AudioInputError):
+        omni.understand("What do you hear?", audio=_tone(2.0))  # an array needs its rate
+    with pytest.raises(InstructionError):
+        omni.understand("   ")
 
 
 @pytest.mark.parametrize(

@@ -328,18 +328,33 @@ class AudioOmni:
             item, frames, samples, steps or defaults.steps, cfg, sampler or defaults.sampler, generator, seed, progress
         )
 
-    def understand(self, question: str, audio: AudioLike | None = None, video=None, max_new_tokens: int = 128) -> str:
-        """Answer a question with the frozen MLLM alone (the DiT is not involved)."""
+    def understand(
+        self, question: str, audio: AudioLike | None = None, video=None, *, sample_rate: int | None = None,
+        max_new_tokens: int = 128,
+    ) -> str:
+        """Answer a question, optionally about audio, with the frozen MLLM alone (the DiT is not involved)."""
         backbone = self.model.conditioner.conditioners[self.roles["mllm"]].model
         if backbone is None:
             raise AudioOmniError("this model was loaded without its MLLM; pass mllm_path to from_pretrained")
-        if audio is not None or video is not None:
-            raise AudioOmniError(
-                "questions about audio or video need the multimodal thinker's audio/video inputs, which this "
-                "release does not wire yet; ask a text question, or use the evaluation judges for tagging/ASR"
-            )
+        if video is not None:
+            raise AudioOmniError("video questions are not supported yet (the video processor needs torchvision)")
+        wave = None
+        if audio is not None:
+            if not getattr(backbone, "accepts_audio", False):
+                raise AudioOmniError(
+                    f"this model's language model ({type(backbone).__name__}) reads text only; questions about "
+                    "audio need the paper-scale model with the Qwen2.5-Omni thinker"
+                )
+            rate = getattr(backbone, "audio_rate", 16000)
+            if isinstance(audio, (str, Path)):
+                wave, _ = load_audio(audio, sample_rate=rate, channels=1, max_seconds=300.0)
+            else:
+                if sample_rate is None:
+                    raise AudioInputError("audio: an in-memory array needs its sample_rate")
+                wave, _ = prepare_audio(audio, sample_rate, rate, channels=1, max_seconds=300.0, name="audio")
+        prompt = self.templates.question(question, with_audio=wave is not None)
         with torch.inference_mode():
-            return backbone.answer(self.templates.question(question), max_new_tokens=max_new_tokens)
+            return backbone.answer(prompt, max_new_tokens=max_new_tokens, audio=None if wave is None else wave[0])
 
 
 __all__ = ["AudioOmni", "AudioResult", "EDIT_OPERATIONS", "GENERATION_TASKS", "pick_device"]

@@ -103,5 +103,8 @@ class PromptTemplates:
     def edit(self, instruction: str) -> str:
         return chat(self.system["EDIT"], check_text(instruction, "edit instruction"))
 
-    def question(self, question: str) -> str:
-        return chat(self.system["UNDERSTAND"], check_text(question, "question"))
+    def question(self, question: str, with_audio: bool = False) -> str:
+        question = check_text(question, "question")
+        if with_audio:  # the backbone expands the placeholder to one token per audio frame
+            question = f"<|audio_bos|><|AUDIO|><|audio_eos|>{question}"
+        return chat(self.system["UNDERSTAND"], question)

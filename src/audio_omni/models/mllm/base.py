@@ -23,6 +23,7 @@ class MLLMBackbone(torch.nn.Module):
     """A frozen (multimodal) LLM that turns prompts into hidden states and, optionally, answers."""
 
     hidden_size: int
+    accepts_audio: bool = False  # whether answer() can take audio (the Qwen thinker can; text LLMs cannot)
 
     def hidden_states(
         self,

@@ -50,9 +50,24 @@ def audio_tower(thinker: torch.nn.Module) -> torch.nn.Module:
     return getattr(inner, "audio_tower", None) or thinker.audio_tower
 
 
+AUDIO_PLACEHOLDER = "<|AUDIO|>"
+AUDIO_RATE = 16000
+
+
 class QwenOmniBackbone(MLLMBackbone):
-    def __init__(self, thinker: torch.nn.Module, processor=None, external_weights: bool = False):
+    accepts_audio = True
+    audio_rate = AUDIO_RATE
+
+    def __init__(
+        self, thinker: torch.nn.Module, processor=None, external_weights: bool = False, feature_extractor=None
+    ):
         super().__init__()
+        # Whisper-style log-mel front end of the thinker's audio encoder (128 bins, 16 kHz).
+        if feature_extractor is None:
+            from transformers import WhisperFeatureExtractor
+
+            feature_extractor = WhisperFeatureExtractor(feature_size=128, sampling_rate=AUDIO_RATE)
+        self.feature_extractor = feature_extractor
         # True when the thinker's weights came from its own directory: checkpoints then need not carry them.
         self.external_weights = external_weights
         self.thinker = thinker
@@ -80,6 +95,11 @@ class QwenOmniBackbone(MLLMBackbone):
         processor = None
         if (path / "tokenizer_config.json").is_file():
             processor = AutoTokenizer.from_pretrained(path, padding_side="left")
+        feature_extractor = None
+        if (path / "preprocessor_config.json").is_file():
+            from transformers import WhisperFeatureExtractor
+
+            feature_extractor = WhisperFeatureExtractor.from_pretrained(path)
         external = with_weights and any(path.glob("*.safetensors"))
         if external:
             thinker = Qwen2_5OmniThinkerForConditionalGeneration.from_pretrained(
@@ -90,7 +110,7 @@ class QwenOmniBackbone(MLLMBackbone):
             config._attn_implementation = "sdpa"
             thinker = Qwen2_5OmniThinkerForConditionalGeneration(config).to(dtype)
         thinker.eval().requires_grad_(False)
-        return cls(thinker, processor, external_weights=external)
+        return cls(thinker, processor, external_weights=external, feature_extractor=feature_extractor)
 
     @classmethod
     def tiny_random(cls, hidden_size: int = 64, layers: int = 2, seed: int = 0) -> QwenOmniBackbone:
@@ -154,12 +174,30 @@ class QwenOmniBackbone(MLLMBackbone):
 
     @torch.no_grad()
     def answer(self, prompt: str, max_new_tokens: int = 64, audio=None, video=None) -> str:
-        if audio is not None or video is not None:
-            raise NotImplementedError("audio/video questions are not wired yet")
+        """Greedy answer to a chat-formatted prompt. With `audio` (mono float at 16 kHz), the prompt's single
+        <|AUDIO|> placeholder is expanded to one token per encoder frame and the audio features are passed."""
+        if video is not None:
+            raise NotImplementedError("video questions need the thinker's video processor (torchvision)")
         device = next(self.thinker.parameters()).device
+        extra = {}
+        if audio is not None:
+            features = self.feature_extractor(
+                torch.as_tensor(audio, dtype=torch.float32).reshape(-1).numpy(),
+                sampling_rate=AUDIO_RATE, return_attention_mask=True, padding="max_length", return_tensors="pt",
+            )
+            frames = features["attention_mask"].sum(-1)
+            # Two stride-2 stages in the audio encoder: frames -> tokens.
+            n_tokens = int(((frames - 1) // 2 + 1 - 2) // 2 + 1)
+            if prompt.count(AUDIO_PLACEHOLDER) != 1:
+                raise ValueError(f"a prompt with audio needs exactly one {AUDIO_PLACEHOLDER} placeholder")
+            prompt = prompt.replace(AUDIO_PLACEHOLDER, AUDIO_PLACEHOLDER * n_tokens)
+            extra = {
+                "input_features": features["input_features"].to(device, self.thinker.dtype),
+                "feature_attention_mask": features["attention_mask"].to(device),
+            }
         ids, mask = self.tokenize([prompt])
         out = self.thinker.generate(
             input_ids=ids.to(device), attention_mask=mask.to(device), max_new_tokens=max_new_tokens,
-            do_sample=False,
+            do_sample=False, **extra,
         )
         return self.processor.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)[0].strip()
