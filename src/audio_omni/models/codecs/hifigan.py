@@ -90,9 +90,7 @@ class HiFiGANGenerator(nn.Module):
                 nn.ConvTranspose1d(channels, channels // 2, kernel, stride=rate, padding=(kernel - rate) // 2)
             )
             channels //= 2
-            for k, dilations in zip(
-                config.resblock_kernel_sizes, config.resblock_dilation_sizes, strict=True
-            ):
+            for k, dilations in zip(config.resblock_kernel_sizes, config.resblock_dilation_sizes, strict=True):
                 self.resblocks.append(MultiDilationResBlock(channels, k, tuple(dilations)))
         self.conv_post = nn.Conv1d(channels, 1, 7, padding=3)
 

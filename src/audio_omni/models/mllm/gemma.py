@@ -82,18 +82,14 @@ def converted_cache(root: Path | None = None) -> Path:
         )
         del model
         # Verify before publishing: the saved copy must reproduce the GGUF model's hidden states.
-        diff, scale = check_against_gguf_reference(GemmaBackbone.from_directory(tmp))
+        diff, scale = check_against_gguf_reference(GemmaBackbone.from_directory(tmp), tmp)
         if not diff <= 1e-5 * scale:
-            raise AssetError(
-                f"the converted Gemma cache differs from the GGUF model (max abs diff {diff:.3g})"
-            )
+            raise AssetError(f"the converted Gemma cache differs from the GGUF model (max abs diff {diff:.3g})")
 
     return build_cache_entry(CACHE_NAME, build, root=root)
 
 
-def check_against_gguf_reference(
-    backbone: GemmaBackbone, directory: Path | None = None
-) -> tuple[float, float]:
+def check_against_gguf_reference(backbone: GemmaBackbone, directory: Path | None = None) -> tuple[float, float]:
     """(max abs diff, max abs value) between ``backbone``'s layer -2 features and those the GGUF model gave at
     conversion time (stored in ``gguf_reference.safetensors`` of the cache directory)."""
     directory = Path(directory) if directory is not None else converted_cache()
