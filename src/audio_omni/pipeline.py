@@ -214,15 +214,19 @@ class AudioOmni:
     def _run(
         self,
         item: dict[str, Any],
-        frames: int,
-        samples: int,
-        steps: int,
+        duration: float | None,
+        steps: int | None,
         cfg_scale: float,
-        sampler: str,
-        generator: torch.Generator,
-        seed: int,
+        sampler: str | None,
+        seed: int | None,
+        generator: torch.Generator | None,
         progress: bool | Callable[[int, int], None],
     ) -> AudioResult:
+        """Sample one item: unset steps/sampler take the model's defaults."""
+        frames, samples = self._latent_frames(duration)
+        generator, seed = _seeded_generator(seed, generator)
+        steps = steps or self.config.sampling.steps
+        sampler = sampler or self.config.sampling.sampler
         codec = self.model.pretransform
         # Noise first, then the conditioners: the official order, so a seed means the same noise.
         noise = torch.randn((1, codec.latent_dim, frames), generator=generator).to(self.device)
@@ -288,13 +292,8 @@ class AudioOmni:
                 raise InstructionError(f"{task} needs sync_features (Synchformer features of the video)")
             item[self.roles["sync"]] = torch.as_tensor(sync_features, dtype=torch.float32)
         item[self.roles["mllm"]] = MLLMPrompt(self.templates.generation(task, prompt))
-        frames, samples = self._latent_frames(duration)
-        generator, seed = _seeded_generator(seed, generator)
-        defaults = self.config.sampling
-        return self._run(
-            item, frames, samples, steps or defaults.steps, defaults.cfg_scale if cfg_scale is None else cfg_scale,
-            sampler or defaults.sampler, generator, seed, progress,
-        )
+        cfg = self.config.sampling.cfg_scale if cfg_scale is None else cfg_scale
+        return self._run(item, duration, steps, cfg, sampler, seed, generator, progress)
 
     def edit(
         self,
@@ -320,13 +319,8 @@ class AudioOmni:
         item[self.roles["mllm"]] = MLLMPrompt(self.templates.edit(instruction))
         source, seconds = self._mel_input(audio, sample_rate, False, "source audio")
         item[self.roles["mel"]] = source
-        frames, samples = self._latent_frames(min(seconds, self.max_duration))
-        generator, seed = _seeded_generator(seed, generator)
-        defaults = self.config.sampling
-        cfg = defaults.edit_cfg_scale if cfg_scale is None else cfg_scale
-        return self._run(
-            item, frames, samples, steps or defaults.steps, cfg, sampler or defaults.sampler, generator, seed, progress
-        )
+        cfg = self.config.sampling.edit_cfg_scale if cfg_scale is None else cfg_scale
+        return self._run(item, min(seconds, self.max_duration), steps, cfg, sampler, seed, generator, progress)
 
     def understand(
         self, question: str, audio: AudioLike | None = None, video=None, *, sample_rate: int | None = None,
