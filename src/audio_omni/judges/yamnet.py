@@ -151,6 +151,10 @@ def _to_mono_16k(wave, sample_rate: int) -> np.ndarray:
     return audio[0].numpy()
 
 
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
+
+
 class YamnetTagger:
     """YAMNet on onnxruntime: clip- and patch-level AudioSet probabilities, top classes and embeddings.
 
@@ -230,12 +234,12 @@ class YamnetTagger:
     def patch_probabilities(self, wave, sample_rate: int) -> np.ndarray:
         """Probabilities of every 0.96 s patch (hop 0.48 s), silent ones included: [P, 521]."""
         logits, _, _ = self._analyse(wave, sample_rate)
-        return 1.0 / (1.0 + np.exp(-logits))
+        return _sigmoid(logits)
 
     def probabilities(self, wave, sample_rate: int) -> np.ndarray:
         """Clip-level probabilities [521]: the mean over the non-silent patches."""
         logits, _, keep = self._analyse(wave, sample_rate)
-        return (1.0 / (1.0 + np.exp(-logits[keep]))).mean(axis=0)
+        return _sigmoid(logits[keep]).mean(axis=0)
 
     def top(self, wave, sample_rate: int, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` most probable classes of the clip, best first."""
