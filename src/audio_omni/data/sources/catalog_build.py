@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -28,9 +29,10 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from audio_omni.audio.io import AudioClippingWarning
 from audio_omni.data.catalog import ClipRecord, write_catalog
 from audio_omni.data.sources.real_audio import SourceItem, SourceSpec, fetch_source, select_sources
-from audio_omni.data.sources.taxonomy import TAXONOMY_VERSION, accepted_tags, caption_for, entry, label_for, normalise
+from audio_omni.data.sources.taxonomy import accepted_tags, caption_for, entry, label_for, normalise
 from audio_omni.errors import AssetError, AudioInputError, AudioOmniError
 from audio_omni.paths import cache_dir
 
@@ -46,6 +48,8 @@ MAX_SECONDS = 600.0
 TAG_SECONDS = 60.0
 TAGGER_KEEP = 10  # classes stored per clip
 TOP_K = 5  # classes that must contain the label (or a related class), else the clip is flagged
+#: Bumped when extraction changes, so journal entries of older runs are redone.
+EXTRACT_VERSION = 2
 KEEP_ENCODED = {".ogg", ".oga", ".flac", ".opus"}
 
 
@@ -69,19 +73,27 @@ class BuildSummary:
 def _skip(item: SourceItem, reason: str, detail: str = "") -> dict:
     if detail:
         log.info("skip %s/%s: %s (%s)", item.source, item.key, reason, detail)
-    return {"key": item.key, "skip": reason, "detail": detail[:300], "taxonomy": TAXONOMY_VERSION}
+    return {"key": item.key, "skip": reason, "detail": detail[:300], "version": EXTRACT_VERSION}
 
 
 def _joined(item: SourceItem) -> tuple[np.ndarray, int]:
-    """The parts of a composite item, each followed by its gap of silence, as one [C, T] array."""
+    """A composite item: part i starts ``gaps[i-1]`` seconds after part i-1 starts (tails overlap), mono."""
     from audio_omni.audio.io import load_audio
 
-    pieces, rate = [], None
+    pieces, onsets, rate, t = [], [], None, 0.0
     for part, gap in zip(item.parts, item.gaps, strict=True):
         audio, sr = load_audio(part, sample_rate=rate, channels=1)
         rate = rate or sr
-        pieces += [audio.numpy(), np.zeros((1, int(gap * rate)), dtype=np.float32)]
-    return np.concatenate(pieces, axis=1), int(rate)
+        pieces.append(audio.numpy()[0])
+        onsets.append(int(round(t * rate)))
+        t += gap
+    mix = np.zeros(max(o + len(p) for o, p in zip(onsets, pieces, strict=True)), dtype=np.float32)
+    for onset, piece in zip(onsets, pieces, strict=True):
+        mix[onset : onset + len(piece)] += piece
+    peak = float(np.abs(mix).max())
+    if peak > 0.99:
+        mix *= 0.99 / peak
+    return mix[None], int(rate)
 
 
 _TAGGER = None
@@ -121,7 +133,9 @@ def process_item(item: SourceItem, clips_dir: str, tag: bool) -> dict:
                 with os.fdopen(fd, "wb") as f:
                     f.write(item.data)
                 source = tmp_path
-            tensor, sr = load_audio(source, max_seconds=MAX_SECONDS)
+            with warnings.catch_warnings():  # a few overs in a source file are kept as they are
+                warnings.simplefilter("ignore", AudioClippingWarning)
+                tensor, sr = load_audio(source, max_seconds=MAX_SECONDS)
             audio = tensor.numpy()
         if audio.shape[1] / sr < MIN_SECONDS:
             return _skip(item, "too short", f"{audio.shape[1] / sr:.2f} s < {MIN_SECONDS} s")
@@ -141,6 +155,7 @@ def process_item(item: SourceItem, clips_dir: str, tag: bool) -> dict:
             save_audio(final, audio, sr)
         entry_: dict = {
             "key": item.key,
+            "version": EXTRACT_VERSION,
             "path": str(final),
             "duration": round(audio.shape[1] / sr, 4),
             "sample_rate": int(sr),
@@ -252,7 +267,7 @@ def _record(item: SourceItem, label: str, done: dict) -> ClipRecord:
 
 
 def _needs_work(item: SourceItem, label: str | None, done: dict | None, tag: bool) -> bool:
-    if done is None:
+    if done is None or done.get("version") != EXTRACT_VERSION:
         return label is not None
     if "skip" in done:
         # a "no label" decision is revisited when the taxonomy changes; quality skips are final
