@@ -1,0 +1,94 @@
+"""Reference systems that give every number a meaning, and the adapter for a real model.
+
+A system is called per suite item as ``system(item, source, target, sample_rate, seed)`` with ``source`` /
+``target`` as float32 ``[C, T]`` numpy arrays (or None) at ``sample_rate``, and returns ``(wave, rate)``
+or None when it has no answer for that item (e.g. identity on a generation prompt).
+
+* ``identity``: returns the source unchanged (an editor that does nothing);
+* ``oracle``: returns the ground-truth target (an upper bound that checks the judges themselves);
+* ``spectral-gate``: a signal-processing editor: the stationary part of the mixture (per-frequency median
+  magnitude over time) is treated as background; Remove keeps it, Extract keeps the rest; other
+  operations return the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from audio_omni.errors import AudioOmniError
+
+System = Callable[..., "tuple[np.ndarray, int] | None"]
+
+
+def identity(item, source, target, sample_rate, seed=0):
+    return None if source is None else (source, sample_rate)
+
+
+def oracle(item, source, target, sample_rate, seed=0):
+    return None if target is None else (target, sample_rate)
+
+
+def spectral_gate(item, source, target, sample_rate, seed=0, n_fft: int = 1024, hop: int = 256, over: float = 2.0):
+    """Soft time-frequency mask from a stationary-noise estimate (median magnitude per frequency bin)."""
+    if source is None:
+        return None
+    if item.operation not in ("Remove", "Extract"):
+        return source, sample_rate
+    x = torch.from_numpy(np.asarray(source, np.float32))
+    window = torch.hann_window(n_fft)
+    spec = torch.stft(x, n_fft, hop, n_fft, window, center=True, return_complex=True)
+    mag = spec.abs()
+    floor = mag.median(dim=-1, keepdim=True).values * over
+    stationary = torch.clamp(floor / mag.clamp_min(1e-8), max=1.0)  # 1 where at/below the floor
+    mask = stationary if item.operation == "Remove" else 1.0 - stationary
+    out = torch.istft(spec * mask, n_fft, hop, n_fft, window, center=True, length=x.shape[-1])
+    return out.numpy(), sample_rate
+
+
+BASELINES: dict[str, System] = {"identity": identity, "oracle": oracle, "spectral-gate": spectral_gate}
+
+
+class ModelSystem:
+    """An :class:`audio_omni.AudioOmni` checkpoint or preset, driven through its public edit/generate API."""
+
+    def __init__(self, model: str, steps: int | None = None, random_init: bool = False, device=None) -> None:
+        from audio_omni import AudioOmni
+
+        self.name = model
+        self.steps = steps
+        self.pipe = AudioOmni.from_pretrained(model, device=device, random_init=random_init)
+
+    def __call__(self, item, source, target, sample_rate, seed=0):
+        if item.is_generation:
+            duration = None
+            if target is not None:
+                duration = min(target.shape[-1] / sample_rate, self.pipe.max_duration)
+            prompt = item.extra.get("caption") or item.transcript or item.instruction
+            if item.operation == "TTS":
+                prompt = item.transcript or item.instruction
+            result = self.pipe.generate(item.operation, prompt, duration=duration, seed=seed, steps=self.steps)
+        else:
+            if source is None:
+                return None
+            result = self.pipe.edit(
+                torch.from_numpy(np.asarray(source, np.float32)), item.instruction,
+                sample_rate=sample_rate, seed=seed, steps=self.steps,
+            )
+        return result.audio.numpy(), result.sample_rate
+
+
+def make_system(model: str, steps: int | None = None, random_init: bool = False) -> tuple[str, System]:
+    """A baseline by name, else a model checkpoint/preset."""
+    if model in BASELINES:
+        return model, BASELINES[model]
+    try:
+        return model, ModelSystem(model, steps=steps, random_init=random_init)
+    except AudioOmniError:
+        raise
+    except Exception as exc:  # a broken checkpoint should read as one line, not a traceback
+        raise AudioOmniError(
+            f"cannot load model {model!r}: {exc} (baselines: {', '.join(BASELINES)})"
+        ) from exc

@@ -1,0 +1,182 @@
+"""Instruction success by the tagger: does the instructed class appear, disappear, stay isolated or swap?
+
+A class counts as present in a clip when its probability reaches ``PRESENCE_THRESHOLD`` in at least one
+non-silent 0.96 s tagger window (events in a mixture are short; a clip-level mean would dilute them).
+What must appear and disappear follows from the item's labels:
+
+* appear = ``present_after`` - ``present_before`` (+ the target class for Add);
+* disappear = ``present_before`` - ``present_after`` (+ the target class for Remove);
+* present = the target class for Extract (it was there before and must remain, alone);
+* keep = classes present before and after, other than the target (preservation, not success).
+
+``Level`` is judged by loudness instead: the output must move at least half-way from the source's
+loudness towards the target's. Operations with nothing to appear or disappear get no success value.
+
+Whether the tagger can judge an item is checked on the reference pair itself: treating the ground-truth
+target as the output must succeed, and treating the unchanged source as the output must fail. A class
+whose items fail that check too often is flagged and left out of success rates (see :func:`calibrate`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+PRESENCE_THRESHOLD = 0.3
+SILENT_WINDOW_DB = -60.0
+#: A class is flagged when fewer than this fraction of its items can be judged on the reference pair.
+MIN_JUDGEABLE_FRACTION = 0.8
+
+
+@dataclass
+class TagView:
+    """Tagger output for one clip: per-window probabilities and which windows carry sound."""
+
+    patches: np.ndarray  # [P, K]
+    active: np.ndarray  # [P] bool
+
+    def presence(self, index: int) -> float:
+        rows = self.patches[self.active] if self.active.any() else self.patches
+        return float(rows[:, index].max())
+
+    def clip_probabilities(self) -> np.ndarray:
+        rows = self.patches[self.active] if self.active.any() else self.patches
+        return rows.mean(0)
+
+
+def tag_view(tagger, wave, sample_rate: int) -> TagView:
+    """Run the tagger once on a clip ([C, T] or [T])."""
+    from audio_omni.audio.io import prepare_audio
+
+    mono, _ = prepare_audio(wave, sample_rate, 16000, channels=1, max_seconds=None, name="tagger input")
+    x = mono[0].numpy()
+    patches = tagger.patch_probabilities(x, 16000)
+    hop, win = 7680, 15600  # 0.48 s hop, 0.975 s window at 16 kHz
+    starts = np.arange(len(patches)) * hop
+    rms = np.array([np.sqrt(np.mean(x[s : s + win] ** 2)) if s < len(x) else 0.0 for s in starts])
+    db = 20 * np.log10(np.maximum(rms, 1e-10))
+    active = (db > SILENT_WINDOW_DB) & (db > db.max() - 50.0)
+    return TagView(patches=patches, active=active)
+
+
+@dataclass
+class Expectation:
+    appear: list[str] = field(default_factory=list)  # absent before, present after
+    disappear: list[str] = field(default_factory=list)  # present before, absent after
+    present: list[str] = field(default_factory=list)  # must be present after (Extract: the isolated class)
+    keep: list[str] = field(default_factory=list)  # should stay (preservation, not success)
+
+    @property
+    def judged(self) -> bool:
+        return bool(self.appear or self.disappear or self.present)
+
+    @property
+    def classes(self) -> list[str]:
+        return sorted(set(self.appear) | set(self.disappear) | set(self.present))
+
+
+def expectation(operation: str, labels: dict) -> Expectation:
+    before = list(dict.fromkeys(labels.get("present_before") or []))
+    after = list(dict.fromkeys(labels.get("present_after") or []))
+    target = labels.get("target")
+    appear = [c for c in after if c not in before]
+    disappear = [c for c in before if c not in after]
+    present = []
+    if target and operation == "Add" and target not in appear:
+        appear.append(target)
+    if target and operation == "Extract" and target not in appear:
+        present.append(target)
+    if target and operation == "Remove" and target not in disappear:
+        disappear.append(target)
+    if operation == "Level":
+        appear, disappear, present = [], [], []
+    judged = set(appear) | set(disappear) | set(present)
+    keep = [c for c in before if c in after and c != target and c not in judged]
+    return Expectation(appear=appear, disappear=disappear, present=present, keep=keep)
+
+
+def unknown_classes(exp: Expectation, index: dict[str, int]) -> list[str]:
+    return [c for c in exp.classes + exp.keep if c not in index]
+
+
+def tag_success(view: TagView, exp: Expectation, index: dict[str, int], threshold=PRESENCE_THRESHOLD) -> bool | None:
+    if not exp.judged or unknown_classes(exp, index):
+        return None
+    ok_appear = all(view.presence(index[c]) >= threshold for c in exp.appear + exp.present)
+    ok_disappear = all(view.presence(index[c]) < threshold for c in exp.disappear)
+    return bool(ok_appear and ok_disappear)
+
+
+def kept_fraction(view: TagView, exp: Expectation, index: dict[str, int], threshold=PRESENCE_THRESHOLD):
+    keep = [c for c in exp.keep if c in index]
+    if not keep:
+        return None
+    return float(np.mean([view.presence(index[c]) >= threshold for c in keep]))
+
+
+def level_success(out_lufs: float, source_lufs: float, target_lufs: float) -> bool | None:
+    if not all(np.isfinite([out_lufs, source_lufs, target_lufs])) or abs(target_lufs - source_lufs) < 1.0:
+        return None
+    return abs(out_lufs - target_lufs) <= 0.5 * abs(source_lufs - target_lufs)
+
+
+def reference_checks(source: TagView, target: TagView, exp: Expectation, index: dict[str, int],
+                     threshold=PRESENCE_THRESHOLD) -> list[dict]:
+    """Per instructed class, can the tagger see the change on the reference pair itself?
+
+    For a class that must appear: present in the ground-truth target and absent from the source; for one
+    that must disappear: the reverse; for one that must stay present (Extract): present in the target.
+    ``target_ok`` False means the oracle's own output is misjudged.
+    """
+    checks = []
+    for c in exp.classes:
+        if c not in index:
+            checks.append({"class": c, "target_ok": False, "source_ok": False, "judgeable": False, "unknown": True})
+            continue
+        p_src, p_tgt = source.presence(index[c]), target.presence(index[c])
+        direction = "appear" if c in exp.appear else "present" if c in exp.present else "disappear"
+        target_ok = p_tgt >= threshold if direction != "disappear" else p_tgt < threshold
+        source_ok = {"appear": p_src < threshold, "present": True, "disappear": p_src >= threshold}[direction]
+        checks.append({"class": c, "direction": direction,
+                       "source_presence": round(p_src, 4), "target_presence": round(p_tgt, 4),
+                       "target_ok": bool(target_ok), "source_ok": bool(source_ok),
+                       "judgeable": bool(target_ok and source_ok)})
+    return checks
+
+
+@dataclass
+class ClassFlag:
+    label: str
+    judgeable: int
+    total: int
+    reason: str
+
+
+def calibrate(checks: list[dict]) -> dict[str, ClassFlag]:
+    """Flag classes the tagger cannot judge reliably, from all items' :func:`reference_checks`.
+
+    Returns {class: flag} for the flagged classes only; items involving a flagged class are left out of
+    success rates.
+    """
+    per_class: dict[str, list[dict]] = defaultdict(list)
+    for check in checks:
+        per_class[check["class"]].append(check)
+    flags = {}
+    for label, results in sorted(per_class.items()):
+        total = len(results)
+        judgeable = sum(r["judgeable"] for r in results)
+        if any(r.get("unknown") for r in results):
+            flags[label] = ClassFlag(label, 0, total, "not a class of the tagger's label set")
+        elif judgeable < MIN_JUDGEABLE_FRACTION * total:
+            parts = []
+            missed = sum(not r["target_ok"] for r in results)
+            unseen = sum(not r["source_ok"] for r in results)
+            if missed:
+                parts.append(f"the ground-truth target is misjudged in {missed}/{total} items (oracle fails)")
+            if unseen:
+                parts.append(f"the source already looks edited in {unseen}/{total} items "
+                             "(class not heard in the mixture, or already present)")
+            flags[label] = ClassFlag(label, judgeable, total, "; ".join(parts))
+    return flags

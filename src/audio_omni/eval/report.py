@@ -1,0 +1,89 @@
+"""report.json (everything) and report.md (one table per operation, flagged classes, settings)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _fmt(value, pct: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:.0f}%" if pct else f"{value:.2f}"
+
+
+COLUMNS = (
+    ("success_rate", "success", True),
+    ("identity_success_rate", "identity", True),
+    ("oracle_success_rate", "oracle", True),
+    ("si_sdr", "SI-SDR dB", False),
+    ("log_spectral_distance", "LSD dB", False),
+    ("mel_distance", "mel dist", False),
+    ("kept_classes", "kept", True),
+    ("outside_region_si_sdr", "outside SI-SDR", False),
+    ("wer", "WER", True),
+    ("speaker_similarity", "spk sim", False),
+    ("note_accuracy", "note acc", True),
+    ("tempo_acc2", "tempo", True),
+    ("seconds_per_item", "s/item", False),
+)
+
+
+def markdown(report: dict) -> str:
+    ops = report["summary"]["operations"]
+    used = [c for c in COLUMNS if any(ops[o].get(c[0]) is not None for o in ops)]
+    lines = [
+        f"# Evaluation: `{report['model']}` on `{report['suite']}`",
+        "",
+        f"{report['items']} items, seed {report['seed']}, steps {report['steps'] or 'default'}, "
+        f"{report['summary']['wall_seconds']:.0f} s wall time ({report['device']}).",
+        "",
+        "Success is judged by the YAMNet tagger (instructed class appears / disappears / is isolated / is "
+        "swapped; Level by loudness), over the items whose classes the tagger can judge (`judged`). "
+        "`identity` and `oracle` are the same judgement applied to the unchanged source and to the "
+        "ground-truth target.",
+        "",
+        "| operation | items | judged | " + " | ".join(c[1] for c in used) + " |",
+        "|---|---:|---:|" + "---:|" * len(used),
+    ]
+    for op, entry in ops.items():
+        cells = [_fmt(entry.get(key), pct) for key, _, pct in used]
+        lines.append(f"| {op} | {entry['items']} | {entry['judged']} | " + " | ".join(cells) + " |")
+    gen = report["summary"].get("generation")
+    if gen:
+        lines += ["", f"Generation: FAD {_fmt(gen.get('fad'))} ({gen.get('fad_embedding', '')}), "
+                      f"KL {_fmt(gen.get('kl'))} over {gen['items']} items."]
+    flagged = report["summary"]["flagged_classes"]
+    lines += ["", "## Classes left out of success rates", ""]
+    if flagged:
+        lines += [f"- **{f['class']}** ({f['judgeable_items']}/{f['items']} judgeable): {f['reason']}" for f in flagged]
+    else:
+        lines.append("None: the tagger recognised every instructed class on the reference pairs.")
+    if report.get("skipped"):
+        lines += ["", "## Suite entries skipped", ""]
+        lines += [f"- {where}: {why}" for where, why in report["skipped"]]
+    plots = report.get("plots") or []
+    if plots:
+        lines += ["", "## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out: Path, report: dict) -> tuple[Path, Path]:
+    json_path, md_path = out / "report.json", out / "report.md"
+    _atomic_write(json_path, json.dumps(report, indent=2, ensure_ascii=False, default=float))
+    _atomic_write(md_path, markdown(report))
+    return json_path, md_path

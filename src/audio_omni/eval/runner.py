@@ -1,0 +1,257 @@
+"""Run a system over a suite: per-item judgements and metrics, aggregated per operation.
+
+Per item: the system's output is saved, resampled to the target's rate and compared with the target
+(SI-SDR, log-spectral and mel distance, loudness), the tagger judges instruction success and
+preservation (classes that should stay; outside an edit region, the waveform against the source), and
+speech / music items get ASR error rates, speaker similarity, pitch and tempo agreement. Identity and
+oracle successes are computed on every item from the reference pair, so each report carries both.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from audio_omni.audio.io import load_audio, loudness_lufs, prepare_audio
+from audio_omni.eval import judging, metrics
+from audio_omni.eval.suites import Suite, SuiteItem, save_flac
+
+log = logging.getLogger(__name__)
+
+
+class Judges:
+    """Frozen judges, loaded on first use (Whisper, the speaker encoder and CREPE only when needed)."""
+
+    def __init__(self) -> None:
+        self._tagger = self._whisper = self._speaker = self._pitch = None
+
+    @property
+    def tagger(self):
+        if self._tagger is None:
+            from audio_omni.judges.yamnet import YamnetTagger
+
+            self._tagger = YamnetTagger.from_installed()
+        return self._tagger
+
+    @property
+    def whisper(self):
+        if self._whisper is None:
+            from audio_omni.judges.whisper import WhisperJudge
+
+            self._whisper = WhisperJudge.from_installed()
+        return self._whisper
+
+    @property
+    def speaker(self):
+        if self._speaker is None:
+            from audio_omni.judges.speaker import SpeakerEncoder
+
+            self._speaker = SpeakerEncoder.from_installed()
+        return self._speaker
+
+    @property
+    def pitch(self):
+        if self._pitch is None:
+            from audio_omni.judges.pitch import CrepePitch
+
+            self._pitch = CrepePitch.from_installed("tiny")
+        return self._pitch
+
+
+def _load(suite: Suite, rel: str | None):
+    if rel is None:
+        return None, None
+    wave, rate = load_audio(suite.path(rel))
+    return wave.numpy(), rate
+
+
+def _crop(wave: np.ndarray, rate: int, region, inside: bool) -> np.ndarray:
+    start, end = (int(round(t * rate)) for t in region)
+    if inside:
+        return wave[..., start:end]
+    return np.concatenate([wave[..., :start], wave[..., end:]], axis=-1)
+
+
+def _lufs(wave: np.ndarray, rate: int) -> float:
+    try:
+        return float(loudness_lufs(wave, rate))
+    except Exception:
+        return float("nan")
+
+
+def _finite(x):
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
+
+
+def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir: Path, seed: int) -> dict:
+    source, sr_src = _load(suite, item.source)
+    target, sr_tgt = _load(suite, item.target)
+    rate = sr_tgt or sr_src
+    if source is not None and sr_src != rate:
+        source = prepare_audio(source, sr_src, rate, name="source")[0].numpy()
+    record: dict = {"id": item.id, "operation": item.operation, "language": item.language, "domain": item.domain,
+                    "labels": item.labels, "region": item.region}
+    started = time.perf_counter()
+    answer = system(item, source, target, rate, seed)
+    record["seconds"] = round(time.perf_counter() - started, 3)
+    if answer is None:
+        record["status"] = "no output"
+        return record
+    out, out_rate = answer
+    out = np.asarray(out, np.float32)
+    if out.ndim == 1:
+        out = out[None]
+    out_path = out_dir / "audio" / f"{item.id}.flac"
+    peak = float(np.abs(out).max()) if out.size else 0.0
+    save_flac(out_path, out * (0.99 / peak) if peak > 1 else out, out_rate)
+    record["output"] = str(out_path.relative_to(out_dir))
+    if out_rate != rate:
+        out = prepare_audio(out, out_rate, rate, name="output", max_seconds=None)[0].numpy()
+    record["status"] = "ok"
+
+    tagger = judges.tagger
+    exp = judging.expectation(item.operation, item.labels)
+    view_out = judging.tag_view(tagger, out, rate)
+    scores: dict = {}
+    if not item.is_generation and source is not None:
+        if item.region is not None:  # success is judged inside the region, preservation outside it
+            source_in, out_in = _crop(source, rate, item.region, True), _crop(out, rate, item.region, True)
+            target_in = _crop(target, rate, item.region, True) if target is not None else None
+            view_out = judging.tag_view(tagger, out_in, rate)
+        else:
+            source_in, target_in = source, target
+        view_src = judging.tag_view(tagger, source_in, rate)
+        if exp.judged and target_in is not None:
+            view_tgt = judging.tag_view(tagger, target_in, rate)
+            record["reference_checks"] = judging.reference_checks(view_src, view_tgt, exp, tagger.index)
+            scores["success"] = judging.tag_success(view_out, exp, tagger.index)
+            scores["identity_success"] = judging.tag_success(view_src, exp, tagger.index)
+            scores["oracle_success"] = judging.tag_success(view_tgt, exp, tagger.index)
+        if item.operation == "Level" and target is not None:
+            l_src, l_tgt, l_out = _lufs(source, rate), _lufs(target, rate), _lufs(out, rate)
+            scores["success"] = judging.level_success(l_out, l_src, l_tgt)
+            scores["identity_success"] = judging.level_success(l_src, l_src, l_tgt)
+            scores["oracle_success"] = judging.level_success(l_tgt, l_src, l_tgt)
+        scores["kept_classes"] = judging.kept_fraction(view_out, exp, tagger.index)
+        if item.region is not None:
+            outside_src = _crop(source, rate, item.region, False)
+            outside_out = _crop(out, rate, item.region, False)
+            if outside_src.shape[-1] > rate // 10:
+                scores["outside_region_si_sdr"] = metrics.si_sdr(outside_out, outside_src)
+                scores["outside_region_mel_distance"] = metrics.mel_distance(outside_out, outside_src, rate)
+    if target is not None:
+        scores["si_sdr"] = metrics.si_sdr(out, target)
+        scores["log_spectral_distance"] = metrics.log_spectral_distance(out, target)
+        scores["mel_distance"] = metrics.mel_distance(out, target, rate)
+        scores["loudness_difference"] = metrics.loudness_difference(out, target, rate)
+        if item.is_generation:
+            view_tgt = judging.tag_view(tagger, target, rate)
+            scores["kl"] = metrics.kl_divergence(view_tgt.clip_probabilities(), view_out.clip_probabilities())
+            record["_embeddings"] = (tagger.patch_embeddings(out[0] if out.shape[0] == 1 else out.mean(0), rate),
+                                     tagger.patch_embeddings(target.mean(0), rate))
+    _speech_scores(item, suite, out, rate, target, judges, scores)
+    _music_scores(item, out, rate, target, judges, scores)
+    record["scores"] = {k: _finite(v) for k, v in scores.items()}
+    record["top_classes"] = tagger.top_from_probabilities(view_out.clip_probabilities(), 3)
+    return record
+
+
+def _speech_scores(item, suite, out, rate, target, judges, scores) -> None:
+    transcript = item.transcript or item.extra.get("transcript")
+    if item.domain != "speech" and item.operation not in ("TTS", "SpeechEdit"):
+        return
+    if transcript:
+        heard = judges.whisper.transcribe(out, rate, language=item.language).text
+        scores["asr_text"] = heard
+        scores["wer"] = metrics.word_error_rate(transcript, heard)
+        scores["cer"] = metrics.character_error_rate(transcript, heard)
+    reference, ref_rate = _load(suite, item.voice) if item.voice else (target, rate)
+    if reference is not None:
+        scores["speaker_similarity"] = judges.speaker.similarity(out, rate, reference, ref_rate)
+
+
+def _music_scores(item, out, rate, target, judges, scores) -> None:
+    if item.domain != "music" or target is None:
+        return
+    t_out, t_ref = judges.pitch.track(out, rate), judges.pitch.track(target, rate)
+    scores.update(metrics.pitch_agreement(t_out.f0, t_out.voiced(), t_ref.f0, t_ref.voiced()))
+    scores.update(metrics.tempo_agreement(metrics.estimate_tempo(out, rate), metrics.estimate_tempo(target, rate)))
+
+
+AGGREGATED = ("si_sdr", "log_spectral_distance", "mel_distance", "loudness_difference", "kept_classes",
+              "outside_region_si_sdr", "outside_region_mel_distance", "wer", "cer", "speaker_similarity",
+              "raw_pitch_accuracy", "note_accuracy", "tempo_acc1", "tempo_acc2", "kl")
+
+
+def aggregate(records: list[dict]) -> dict:
+    """Per-operation means; success rates only over items whose classes the tagger can judge."""
+    checks = [c for r in records for c in r.get("reference_checks", [])]
+    flags = judging.calibrate(checks)
+    per_op: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        per_op[r["operation"]].append(r)
+    operations = {}
+    for op, rows in sorted(per_op.items()):
+        done = [r for r in rows if r.get("status") == "ok"]
+        entry: dict = {"items": len(rows), "evaluated": len(done)}
+        judged = []
+        for r in done:
+            s = r["scores"]
+            classes = [c["class"] for c in r.get("reference_checks", [])]
+            excluded = [c for c in classes if c in flags]
+            r["excluded_from_success"] = excluded or None
+            if s.get("success") is not None and not excluded:
+                judged.append(s)
+        entry["judged"] = len(judged)
+        for key in ("success", "identity_success", "oracle_success"):
+            values = [float(s[key]) for s in judged if s.get(key) is not None]
+            entry[f"{key}_rate"] = float(np.mean(values)) if values else None
+        for key in AGGREGATED:
+            values = [r["scores"][key] for r in done if r["scores"].get(key) is not None]
+            if values:
+                entry[key] = float(np.mean(values))
+        entry["seconds_per_item"] = float(np.mean([r["seconds"] for r in rows if "seconds" in r] or [0.0]))
+        operations[op] = entry
+    flagged = [{"class": f.label, "judgeable_items": f.judgeable, "items": f.total, "reason": f.reason}
+               for f in flags.values()]
+    return {"operations": operations, "flagged_classes": flagged}
+
+
+def generation_summary(records: list[dict]) -> dict | None:
+    pairs = [r.pop("_embeddings") for r in records if "_embeddings" in r]
+    if not pairs:
+        return None
+    out_emb = np.concatenate([p[0] for p in pairs])
+    ref_emb = np.concatenate([p[1] for p in pairs])
+    kls = [r["scores"]["kl"] for r in records if r.get("scores", {}).get("kl") is not None]
+    summary = {"items": len(pairs), "kl": float(np.mean(kls)) if kls else None, "fad": None}
+    if len(out_emb) >= 2 and len(ref_emb) >= 2:
+        summary["fad"] = metrics.frechet_audio_distance(ref_emb, out_emb)
+        summary["fad_embedding"] = "YAMNet 1024-d patch embeddings (0.96 s windows)"
+    return summary
+
+
+def run_suite(system, suite: Suite, out_dir: Path, seed: int = 0, progress: bool = True) -> tuple[list[dict], dict]:
+    """Evaluate every item; returns (per-item records, summary). Items that fail are recorded, not fatal."""
+    from tqdm.auto import tqdm
+
+    from audio_omni.errors import AudioOmniError
+
+    judges = Judges()
+    records = []
+    started = time.perf_counter()
+    for item in tqdm(suite.items, desc=f"eval {suite.name}", unit="item", disable=not progress):
+        try:
+            records.append(evaluate_item(item, suite, system, judges, out_dir, seed))
+        except AudioOmniError as exc:
+            log.warning("item %s failed: %s", item.id, exc)
+            records.append({"id": item.id, "operation": item.operation, "status": f"error: {exc}"})
+    summary = aggregate(records)
+    summary["generation"] = generation_summary(records)
+    summary["wall_seconds"] = round(time.perf_counter() - started, 2)
+    return records, summary
