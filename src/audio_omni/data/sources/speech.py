@@ -122,8 +122,13 @@ def _piper_voice(key: str):
 
 
 def _synthesize_piper(text: str, key: str) -> tuple[np.ndarray, int]:
+    from piper import SynthesisConfig
+
     voice = _piper_voice(key)
-    chunks = [chunk.audio_float_array for chunk in voice.synthesize(text)]
+    # the VITS graph draws random noise on every call; with both noise scales at zero the output depends
+    # only on the text, so data builds are reproducible (prosody is a little flatter)
+    config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+    chunks = [chunk.audio_float_array for chunk in voice.synthesize(text, config)]
     sr = voice.config.sample_rate
     if not chunks:
         return np.zeros(0, np.float32), sr
@@ -153,7 +158,11 @@ def _synthesize_kokoro(text: str, key: str) -> tuple[np.ndarray, int]:
 class _EspeakNG:
     """espeak-ng through its C API (the library and data ship in ``espeakng-loader``).
 
-    espeak-ng keeps global state, so one instance per process and a lock around every utterance.
+    espeak-ng keeps static state (pitch flutter phase and the like) that carries from one utterance to the
+    next and that neither ``espeak_Terminate`` nor ``espeak_Initialize`` resets, so the same text would sound
+    slightly different depending on what was said before. Each utterance therefore loads the library afresh
+    and unloads it afterwards (about 7 ms): the output depends only on (text, voice), which is what
+    reproducible, resumable data builds need. A lock serialises utterances within the process.
     """
 
     _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -166,51 +175,56 @@ class _EspeakNG:
             raise AssetError("espeak-ng voices need: pip install espeakng-loader")
         import espeakng_loader
 
-        lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        self._library = espeakng_loader.get_library_path()
+        self._data_root = str(Path(espeakng_loader.get_data_path()).parent).encode()
+        self._lock = threading.Lock()
+
+    def _open(self):
+        lib = ctypes.CDLL(self._library)
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetVoiceByName.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [
-            ctypes.c_void_p,
-            ctypes.c_size_t,
-            ctypes.c_uint,
-            ctypes.c_int,
-            ctypes.c_uint,
-            ctypes.c_uint,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-        ]
+        lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+                                     ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
         lib.espeak_Synth.restype = ctypes.c_int
-        data_root = str(Path(espeakng_loader.get_data_path()).parent).encode()
-        rate = lib.espeak_Initialize(self._AUDIO_OUTPUT_SYNCHRONOUS, 0, data_root, 0)
+        rate = lib.espeak_Initialize(self._AUDIO_OUTPUT_SYNCHRONOUS, 0, self._data_root, 0)
         if rate <= 0:
-            raise AssetError(f"espeak-ng failed to initialise from {data_root.decode()}")
-        self.sample_rate = int(rate)
-        self._chunks: list[np.ndarray] = []
-        self._callback = self._CALLBACK(self._collect)  # keep a reference: C holds the pointer
-        lib.espeak_SetSynthCallback(self._callback)
-        self._lib = lib
-        self._lock = threading.Lock()
+            self._close(lib)
+            raise AssetError(f"espeak-ng failed to initialise from {self._data_root.decode()}")
+        return lib, int(rate)
 
-    def _collect(self, wav, count, _events) -> int:
-        if count > 0 and wav:
-            self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).astype(np.float32) / 32768.0)
-        return 0
+    @staticmethod
+    def _close(lib) -> None:
+        import _ctypes
+
+        lib.espeak_Terminate()
+        _ctypes.dlclose(lib._handle)
 
     def synthesize(self, text: str, voice: str) -> tuple[np.ndarray, int]:
+        chunks: list[np.ndarray] = []
+
+        def collect(wav, count, _events) -> int:
+            if count > 0 and wav:
+                chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).astype(np.float32) / 32768.0)
+            return 0
+
+        callback = self._CALLBACK(collect)  # must outlive the synthesis: C holds the pointer
         with self._lock:
-            if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise SpeechSourceError(f"espeak-ng has no voice {voice!r}")
-            self._chunks = []
-            data = text.encode("utf-8") + b"\0"
-            err = self._lib.espeak_Synth(data, len(data), 0, self._POS_CHARACTER, 0, self._CHARS_UTF8, None, None)
-            self._lib.espeak_Synchronize()
-            if err != 0:
-                raise SpeechSourceError(f"espeak-ng failed on {text[:40]!r} with voice {voice!r} (error {err})")
-            chunks, self._chunks = self._chunks, []
+            lib, rate = self._open()
+            try:
+                lib.espeak_SetSynthCallback(callback)
+                if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                    raise SpeechSourceError(f"espeak-ng has no voice {voice!r}")
+                data = text.encode("utf-8") + b"\0"
+                err = lib.espeak_Synth(data, len(data), 0, self._POS_CHARACTER, 0, self._CHARS_UTF8, None, None)
+                lib.espeak_Synchronize()
+                if err != 0:
+                    raise SpeechSourceError(f"espeak-ng failed on {text[:40]!r} with voice {voice!r} (error {err})")
+            finally:
+                self._close(lib)
         audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-        return audio, self.sample_rate
+        return audio, rate
 
 
 @lru_cache(maxsize=1)
