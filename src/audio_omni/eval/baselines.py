@@ -60,6 +60,7 @@ class ModelSystem:
         self.name = model
         self.steps = steps
         self.pipe = AudioOmni.from_pretrained(model, device=device, random_init=random_init)
+        self.max_duration = float(self.pipe.max_duration)
 
     def __call__(self, item, source, target, sample_rate, seed=0):
         if item.is_generation:

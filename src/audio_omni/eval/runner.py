@@ -96,6 +96,17 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
         source = prepare_audio(source, sr_src, rate, name="source")[0].numpy()
     record: dict = {"id": item.id, "operation": item.operation, "language": item.language, "domain": item.domain,
                     "labels": item.labels, "region": item.region}
+    window = getattr(system, "max_duration", None)  # a model's longest input: judge that excerpt of the pair
+    if window is not None:
+        keep = int(window * rate)
+        longest = max(x.shape[-1] for x in (source, target) if x is not None)
+        if longest > keep:
+            source = None if source is None else source[..., :keep]
+            target = None if target is None else target[..., :keep]
+            record["cropped_to_seconds"] = round(keep / rate, 3)
+            if item.region is not None and item.region[0] * rate >= keep - rate // 10:
+                record["status"] = "skipped: the edit region lies beyond the model's window"
+                return record
     started = time.perf_counter()
     answer = system(item, source, target, rate, seed)
     record["seconds"] = round(time.perf_counter() - started, 3)
