@@ -157,8 +157,11 @@ class DiTBlock(nn.Module):
         self.ff_norm = GammaLayerNorm(dim)
         self.ff = FeedForward(dim, ff_mult)
 
-    def forward(self, x, angles, kv, kv_mask):
+    def forward(self, x, angles, kv, kv_mask, context_tokens=None):
         x = x + self.self_attn(self.pre_norm(x), angles)
+        if kv is None and context_tokens is not None:
+            # Keys/values computed inside the block's own forward: needed when the block is FSDP-sharded.
+            kv = self.cross_attn.keys_values(context_tokens)
         if kv is not None:
             x = x + self.cross_attn(self.cross_attend_norm(x), kv, kv_mask)
         return x + self.ff(self.ff_norm(x))
@@ -173,15 +176,13 @@ class DiTBlock(nn.Module):
 
 @dataclass
 class PreparedContext:
-    """Cross-attention keys/values of every block, computed once per sampling run (the context is fixed)."""
+    """The cross-attention context. For sampling, every block's keys/values are computed once per run (the
+    context is fixed across steps); for training, only the projected tokens are kept and each block derives
+    its keys/values in its own forward."""
 
-    kv: list[tuple[torch.Tensor, torch.Tensor]]
+    kv: list[tuple[torch.Tensor, torch.Tensor]] | None
     mask: torch.Tensor | None
-
-    def repeat(self, times: int) -> PreparedContext:
-        kv = [(k.repeat(times, 1, 1, 1), v.repeat(times, 1, 1, 1)) for k, v in self.kv]
-        mask = None if self.mask is None else self.mask.repeat(times, 1, 1, 1)
-        return PreparedContext(kv, mask)
+    tokens: torch.Tensor | None = None
 
 
 class LatentTransformer(nn.Module):
@@ -198,13 +199,14 @@ class LatentTransformer(nn.Module):
     def forward(self, x: torch.Tensor, prepend: torch.Tensor, context: PreparedContext | None):
         x = torch.cat([prepend, self.project_in(x)], dim=1)
         angles = self.rotary_pos_emb.angles(x.shape[1], x.device)
+        mask = context.mask if context is not None else None
+        tokens = context.tokens if context is not None else None
         for i, layer in enumerate(self.layers):
-            kv = context.kv[i] if context is not None else None
-            mask = context.mask if context is not None else None
+            kv = context.kv[i] if context is not None and context.kv is not None else None
             if self.gradient_checkpointing and self.training:
-                x = checkpoint(layer, x, angles, kv, mask, use_reentrant=False)
+                x = checkpoint(layer, x, angles, kv, mask, tokens, use_reentrant=False)
             else:
-                x = layer(x, angles, kv, mask)
+                x = layer(x, angles, kv, mask, tokens)
         return self.project_out(x)
 
 
@@ -250,8 +252,17 @@ class DiffusionTransformer(nn.Module):
         t: torch.Tensor,
         context: PreparedContext | None,
         global_cond: torch.Tensor | None,
+        cross: torch.Tensor | None = None,
+        cross_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x [B, C, L], t [B] in [0, 1], global_cond [B, G, global_cond_dim] -> velocity [B, C, L]."""
+        """x [B, C, L], t [B] in [0, 1], global_cond [B, G, global_cond_dim] -> velocity [B, C, L].
+
+        The context comes either prepared (sampling) or raw as `cross` [B, K, cond_dim] + `cross_mask`, projected
+        here inside forward (training: this keeps every use of a parameter inside its module's forward, which
+        FSDP2 sharding requires).
+        """
+        if cross is not None:
+            context = PreparedContext(None, _key_padding_mask(cross_mask), self.to_cond_embed(cross))
         t_embed = self.to_timestep_embed(self.timestep_features(t[:, None].to(x.dtype)))
         if global_cond is not None:
             prepend = self.to_global_embed(global_cond) + t_embed[:, None, :]

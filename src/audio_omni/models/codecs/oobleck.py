@@ -176,7 +176,9 @@ class OobleckCodec(AudioCodec):
         mean, stdev = self.posterior(audio)
         if not sample:
             return mean
-        noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        # Draw on the generator's device (a CPU generator keeps runs reproducible across devices).
+        device = generator.device if generator is not None else mean.device
+        noise = torch.randn(mean.shape, generator=generator, device=device, dtype=mean.dtype).to(mean.device)
         return noise * stdev + mean
 
     def decode(self, latents):

@@ -1,0 +1,166 @@
+"""Training data: pair shards (the data engine's webdataset tars) read by random access, turned into examples.
+
+Sampling is a pure function of (seed, step, rank): each step draws its batch with a generator seeded from
+those three numbers, weighted by task. So the "data position" of a run is its step, resuming is exact, and
+every process of a multi-process run sees different samples without any sampler state to save.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from audio_omni.audio.io import prepare_audio
+from audio_omni.errors import ConfigError
+from audio_omni.models.audio_omni_model import AudioOmniModel
+from audio_omni.models.conditioners.mel import MelInput
+from audio_omni.models.conditioners.mllm import MLLMPrompt
+from audio_omni.task_prompts import EDIT_OPERATIONS, PromptTemplates
+
+GENERATION = ("T2A", "T2M", "TTS")
+
+
+@dataclass
+class PairEntry:
+    """Where one pair's members live: suffix ("json", "source.flac", ...) -> (tar path, offset, size)."""
+
+    key: str
+    members: dict[str, tuple[str, int, int]]
+    meta: dict
+
+
+def index_shards(directory: str | Path, split: str = "train") -> list[PairEntry]:
+    """Index every tar of `directory/split` (member offsets), sorted by key for a stable order."""
+    root = Path(directory) / split
+    tars = sorted(root.glob("*.tar"))
+    if not tars:
+        raise ConfigError(f"no shards in {root} (expected {split}-NNNNNN.tar files)")
+    grouped: dict[str, dict[str, tuple[str, int, int]]] = {}
+    for tar_path in tars:
+        with tarfile.open(tar_path) as tar:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                key, _, suffix = member.name.partition(".")
+                grouped.setdefault(key, {})[suffix] = (str(tar_path), member.offset_data, member.size)
+    entries = []
+    for key in sorted(grouped):
+        members = grouped[key]
+        if "json" not in members or "target.flac" not in members:
+            continue
+        meta = json.loads(_read(members["json"]))
+        entries.append(PairEntry(key, members, meta))
+    return entries
+
+
+def _read(location: tuple[str, int, int]) -> bytes:
+    path, offset, size = location
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(size)
+
+
+def _audio(location: tuple[str, int, int]) -> tuple[np.ndarray, int]:
+    data, sr = sf.read(io.BytesIO(_read(location)), dtype="float32", always_2d=True)
+    return data.T, sr
+
+
+@dataclass
+class TrainBatch:
+    items: list[dict]  # conditioner inputs, keyed by conditioner id
+    audio: torch.Tensor  # [B, C, window] targets at the codec's rate
+    lengths: list[int]  # valid samples per item (the rest is padding)
+    tasks: list[str]
+
+
+class PairDataset:
+    """Random-access pairs from one or more shard directories, with task-weighted sampling."""
+
+    def __init__(self, directories: Sequence[str | Path], split: str = "train", task_weights: dict | None = None):
+        self.entries: list[PairEntry] = []
+        for directory in directories:
+            self.entries.extend(index_shards(directory, split))
+        if not self.entries:
+            raise ConfigError(f"no training pairs found in {list(directories)}")
+        weights = task_weights or {}
+        self.weights = torch.tensor([float(weights.get(e.meta.get("task"), 1.0)) for e in self.entries])
+        if self.weights.sum() <= 0:
+            raise ConfigError("task weights leave no trainable pair (all selected tasks weigh 0)")
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def draw(self, batch_size: int, seed: int, step: int, rank: int) -> list[int]:
+        gen = torch.Generator().manual_seed(_mix(seed, step, rank))
+        return torch.multinomial(self.weights, batch_size, replacement=True, generator=gen).tolist()
+
+
+def _mix(*numbers: int) -> int:
+    """A deterministic 63-bit seed from a few integers (no Python hash randomisation)."""
+    value = 0x9E3779B97F4A7C15
+    for n in numbers:
+        value = (value ^ (int(n) + 0x9E3779B97F4A7C15 + (value << 6) + (value >> 2))) & 0xFFFFFFFFFFFFFFFF
+    return value & 0x7FFFFFFFFFFFFFFF
+
+
+class ExampleBuilder:
+    """Pair entry -> conditioner inputs + target audio, for one model (its rates, window and prompt layout)."""
+
+    def __init__(self, model: AudioOmniModel, templates: PromptTemplates | None = None):
+        self.model = model
+        self.templates = templates or PromptTemplates()
+        self.roles = model.conditioner.role_ids()
+        codec = model.pretransform
+        self.rate = codec.sample_rate
+        self.channels = codec.audio_channels
+        self.window = model.config.sample_size
+        mel = model.conditioner.conditioners[self.roles["mel"]] if "mel" in self.roles else None
+        self.mel_rate = mel.sample_rate if mel is not None else None
+
+    def _mel(self, location, is_voice: bool) -> MelInput:
+        wave, sr = _audio(location)
+        mono, _ = prepare_audio(wave, sr, self.mel_rate, channels=1, max_seconds=None, channels_first=True)
+        return MelInput(mono[0], is_voice)
+
+    def build(self, entry: PairEntry) -> tuple[dict, torch.Tensor, int, str]:
+        meta = entry.meta
+        task = meta["task"]
+        item = {cond_id: None for cond_id in self.roles.values()}
+        if task in GENERATION:
+            text = meta.get("caption") or meta.get("description") or meta.get("instruction") or ""
+            prompt = self.templates.generation(task, text if task != "TTS" else "")
+            if task == "TTS":
+                item[self.roles["speech_text"]] = meta.get("transcript") or text
+                voice = entry.members.get("voice.flac")
+                item[self.roles["mel"]] = self._mel(voice, True) if voice else MelInput(None, True)
+        else:
+            prompt = self.templates.edit(meta["instruction"])
+            item[self.roles["mel"]] = self._mel(entry.members["source.flac"], False)
+        item[self.roles["mllm"]] = MLLMPrompt(prompt)
+        wave, sr = _audio(entry.members["target.flac"])
+        target, _ = prepare_audio(wave, sr, self.rate, channels=self.channels, max_seconds=None, channels_first=True)
+        length = min(target.shape[-1], self.window)
+        padded = torch.zeros(self.channels, self.window)
+        padded[:, :length] = target[:, :length]
+        return item, padded, length, task
+
+    def batch(self, entries: Sequence[PairEntry]) -> TrainBatch:
+        built = [self.build(e) for e in entries]
+        return TrainBatch(
+            items=[b[0] for b in built],
+            audio=torch.stack([b[1] for b in built]),
+            lengths=[b[2] for b in built],
+            tasks=[b[3] for b in built],
+        )
+
+
+def is_edit(task: str) -> bool:
+    return task in EDIT_OPERATIONS or task not in GENERATION

@@ -1,0 +1,461 @@
+"""The rectified-flow trainer: one entry point from one CPU to many GPUs.
+
+- One process, or DDP through `accelerate launch` / `torchrun` (strategy "auto"); FSDP2 (`fully_shard` on every
+  DiT block) for models that do not fit one device (strategy "fsdp2").
+- All randomness of a step (which pairs, timesteps, noise, VAE posterior samples, guidance dropout, voice
+  masking) comes from generators seeded by (seed, step, rank), so a resumed run repeats an uninterrupted one
+  exactly and the data position is simply the step.
+- Checkpoints every N steps and on SIGTERM, written atomically: weights, EMA, optimiser, scheduler, RNG states.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import signal
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from audio_omni.models.audio_omni_model import AudioOmniModel
+from audio_omni.models.builders import build_model
+from audio_omni.models.checkpoints import (
+    load_official_checkpoint,
+    load_state_dict_into,
+    persistent_state_dict,
+    read_pretrained_config,
+    read_state_dict,
+    save_pretrained,
+)
+from audio_omni.models.config import load_config
+from audio_omni.models.flow import flow_loss, interpolate, sample_timesteps
+from audio_omni.models.presets import preset_config
+from audio_omni.training.config import TrainConfig, dump_train_config
+from audio_omni.training.data import ExampleBuilder, PairDataset, TrainBatch, _mix
+from audio_omni.training.schedules import lr_multiplier
+
+log = logging.getLogger(__name__)
+
+CHECKPOINTS = "checkpoints"
+LATEST = "latest"
+
+
+# Model ---------------------------------------------------------------------------------------------------------
+def build_training_model(config: TrainConfig) -> AudioOmniModel:
+    """The model to train: from a preset/config (fresh init) or from a checkpoint (fine-tuning)."""
+    spec = config.model
+    torch.manual_seed(config.seed)  # identical initial weights on every process
+    source = Path(spec.init_from) if spec.init_from else None
+    if spec.config:
+        model_config = load_config(spec.config)
+    elif source is not None and source.is_dir():
+        model_config = read_pretrained_config(source)
+    else:
+        model_config = preset_config(spec.preset or "audio-omni")
+    model = build_model(model_config, vocab_file=spec.vocab_file, mllm_path=spec.mllm_path)
+    if source is None:
+        model.model.model.reset_parameters_for_training()
+    elif source.is_dir():
+        load_state_dict_into(model, read_state_dict(source / "model.safetensors"), source=str(source))
+    else:
+        load_official_checkpoint(model, source)
+    freeze_frozen_parts(model)
+    return model
+
+
+def freeze_frozen_parts(model: AudioOmniModel) -> None:
+    """The codec and the MLLM backbone never train; neither does the official unused empty mel embedding."""
+    model.pretransform.requires_grad_(False).eval()
+    for module in model.conditioner.conditioners.values():
+        backbone = getattr(module, "model", None)
+        if isinstance(backbone, nn.Module):
+            backbone.requires_grad_(False).eval()
+        if hasattr(module, "empty_audio_feat"):
+            module.empty_audio_feat.requires_grad_(False)
+
+
+class FlowObjective(nn.Module):
+    """Batch -> rectified-flow loss. This module is what DDP wraps."""
+
+    def __init__(self, model: AudioOmniModel, config: TrainConfig):
+        super().__init__()
+        self.model = model
+        self.config = config
+
+    def forward(self, batch: TrainBatch, seed: int) -> torch.Tensor:
+        model, cfg = self.model, self.config
+        device = next(model.model.parameters()).device
+        gen = torch.Generator().manual_seed(seed)
+        codec = model.pretransform
+        with torch.no_grad():
+            audio = batch.audio.to(device)
+            if cfg.sample_posterior or not hasattr(codec, "posterior"):
+                latents = codec.encode(audio, generator=gen).float()
+            else:
+                latents = codec.posterior(audio)[0].float()
+        frames = latents.shape[-1]
+        valid = torch.tensor([math.ceil(n / codec.downsampling_ratio) for n in batch.lengths])
+        frame_mask = (torch.arange(frames)[None, :] < valid[:, None]).to(device)
+        cond = model.condition(batch.items, mask_voice=cfg.mask_voice, generator=gen)
+        if cond.cross is not None and cfg.cfg_dropout > 0:
+            # Train the unconditional branch the sampler uses for guidance: an all-zero context, same mask.
+            keep = (torch.rand(len(batch.items), generator=gen) >= cfg.cfg_dropout).to(device)
+            cond.cross = cond.cross * keep[:, None, None].to(cond.cross.dtype)
+        t = sample_timesteps(latents.shape[0], cfg.timesteps, gen).to(device)
+        noise = torch.randn(latents.shape, generator=gen).to(device)
+        x_t = interpolate(latents, noise, t)
+        velocity = model.model.model(x_t, t, None, cond.prepend, cross=cond.cross, cross_mask=cond.cross_mask)
+        return flow_loss(velocity.float(), latents, noise, frame_mask)
+
+
+def trainable_parameters(module: nn.Module) -> list[nn.Parameter]:
+    return [p for p in module.parameters() if p.requires_grad]
+
+
+# Checkpoints ---------------------------------------------------------------------------------------------------
+def _full_tensor(t: torch.Tensor) -> torch.Tensor:
+    return t.full_tensor() if hasattr(t, "full_tensor") else t
+
+
+def full_model_state(model: AudioOmniModel) -> dict[str, torch.Tensor]:
+    """Official-name state dict with sharded (FSDP2) tensors gathered; call on every process."""
+    return {k: _full_tensor(v).detach().cpu().contiguous() for k, v in persistent_state_dict(model).items()}
+
+
+def ema_state(model: AudioOmniModel, ema) -> dict[str, torch.Tensor]:
+    """The model's state dict with the EMA shadows in place of the trainable parameters."""
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    state = full_model_state(model)
+    from audio_omni.models.checkpoints import _mllm_key_mapper
+
+    _, to_canonical = _mllm_key_mapper(model)
+    for name, shadow in zip(names, ema.shadow_params, strict=True):
+        state[to_canonical(name)] = _full_tensor(shadow).detach().cpu().contiguous()
+    return state
+
+
+def _write_atomic_dir(target: Path, write) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        write(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig):
+        from accelerate import Accelerator
+        from accelerate.utils import DistributedDataParallelKwargs
+
+        self.config = config
+        self.out = Path(config.out_dir)
+        ddp = DistributedDataParallelKwargs(find_unused_parameters=True)
+        self.accelerator = Accelerator(
+            mixed_precision=config.mixed_precision, kwargs_handlers=[ddp], step_scheduler_with_optimizer=False
+        )
+        self.rank = self.accelerator.process_index
+        self.world = self.accelerator.num_processes
+        launched = int(os.environ.get("WORLD_SIZE", "1"))
+        if launched > 1 and self.world == 1:
+            from audio_omni.errors import ConfigError
+
+            raise ConfigError(
+                f"launched as {launched} processes but accelerate sees one: on CPU set ACCELERATE_USE_CPU=1, or each "
+                "process would train its own independent copy"
+            )
+        self.main = self.accelerator.is_main_process
+        self.model = build_training_model(config).to(self.accelerator.device)
+        self.model.model.model.transformer.gradient_checkpointing = config.gradient_checkpointing
+        self.dataset = PairDataset(config.data.shards, config.data.split, config.data.task_weights)
+        self.builder = ExampleBuilder(self.model)
+        self.objective = FlowObjective(self.model, config)
+        if config.strategy == "fsdp2":
+            self._shard_fsdp2()
+        params = trainable_parameters(self.model)
+        o = config.optim
+        self.optimizer = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: lr_multiplier(step, o, config.max_steps)
+        )
+        from diffusers.training_utils import EMAModel
+
+        self.ema = EMAModel(params, decay=config.ema_decay)
+        self.wrapped = self.objective if config.strategy == "fsdp2" else self.accelerator.prepare(self.objective)
+        self.step = 0
+        self._stop = False
+        self.writer = None
+
+    # Distributed ---------------------------------------------------------------------------------------------
+    def _shard_fsdp2(self) -> None:
+        from torch.distributed.fsdp import fully_shard
+
+        dit = self.model.model.model
+        for block in dit.transformer.layers:
+            fully_shard(block)
+        fully_shard(dit)
+        # Everything else that trains (the conditioners' projections) stays replicated; see _sync_replicated.
+        dit_params = {id(p) for p in dit.parameters()}
+        self.replicated = [p for p in trainable_parameters(self.model) if id(p) not in dit_params]
+
+    def _sync_replicated(self) -> None:
+        if self.config.strategy != "fsdp2" or self.world == 1:
+            return
+        import torch.distributed as dist
+
+        for p in self.replicated:
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
+            dist.all_reduce(p.grad)
+            p.grad /= self.world
+
+    # Checkpoints ---------------------------------------------------------------------------------------------
+    @property
+    def checkpoint_root(self) -> Path:
+        return self.out / CHECKPOINTS
+
+    def save_checkpoint(self) -> Path | None:
+        model_state = full_model_state(self.model)
+        ema = ema_state(self.model, self.ema)
+        optimizer = self._optimizer_state()
+        target = self.checkpoint_root / f"step-{self.step:08d}"
+        if self.main:
+
+            def write(tmp: Path) -> None:
+                save_file(model_state, str(tmp / "model.safetensors"))
+                save_file(ema, str(tmp / "ema.safetensors"))
+                torch.save(optimizer, tmp / "optimizer.pt")
+                extra = {"scheduler": self.scheduler.state_dict(), "ema": _ema_meta(self.ema)}
+                torch.save({**extra, "torch_rng": torch.get_rng_state()}, tmp / "trainer.pt")
+                run_config = json.loads(dump_train_config(self.config))
+                state = {"step": self.step, "world_size": self.world, "config": run_config}
+                (tmp / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+                (tmp / "config.json").write_text(json.dumps(self.model.config.to_dict(), indent=2), encoding="utf-8")
+
+            _write_atomic_dir(target, write)
+            _write_text_atomic(self.checkpoint_root / LATEST, target.name)
+            self._prune()
+        self.accelerator.wait_for_everyone()
+        return target
+
+    def _optimizer_state(self) -> dict:
+        if self.config.strategy == "fsdp2":
+            from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
+
+            options = StateDictOptions(full_state_dict=True, cpu_offload=True)
+            return get_optimizer_state_dict(self.model, self.optimizer, options=options)
+        return self.optimizer.state_dict()
+
+    def _prune(self) -> None:
+        kept = sorted(self.checkpoint_root.glob("step-*"))
+        for old in kept[: -self.config.keep_checkpoints]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def resume(self, checkpoint: str | Path | bool) -> None:
+        if checkpoint is True:
+            pointer = self.checkpoint_root / LATEST
+            if not pointer.is_file():
+                log.warning("no checkpoint under %s: starting from step 0", self.checkpoint_root)
+                return
+            checkpoint = self.checkpoint_root / pointer.read_text(encoding="utf-8").strip()
+        path = Path(checkpoint)
+        from audio_omni.errors import CheckpointError
+
+        if not (path / "state.json").is_file():
+            raise CheckpointError(f"{path} is not a training checkpoint (no state.json)")
+        state = json.loads((path / "state.json").read_text(encoding="utf-8"))
+        load_state_dict_into(self.model, load_file(str(path / "model.safetensors")), source=str(path))
+        ema_weights = load_file(str(path / "ema.safetensors"))
+        trainer_state = torch.load(path / "trainer.pt", weights_only=False)
+        names = [n for n, p in self.model.named_parameters() if p.requires_grad]
+        from audio_omni.models.checkpoints import _mllm_key_mapper
+
+        _, to_canonical = _mllm_key_mapper(self.model)
+        for name, shadow in zip(names, self.ema.shadow_params, strict=True):
+            shadow.data.copy_(ema_weights[to_canonical(name)].to(shadow.device))
+        self.ema.optimization_step = trainer_state["ema"]["optimization_step"]
+        self.ema.decay = trainer_state["ema"]["decay"]
+        self.optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=False))
+        self.scheduler.load_state_dict(trainer_state["scheduler"])
+        torch.set_rng_state(trainer_state["torch_rng"])
+        self.step = int(state["step"])
+        if self.main:
+            log.info("resumed from %s at step %d", path, self.step)
+
+    def export(self, directory: str | Path, use_ema: bool = True) -> Path:
+        """Release format (config.json + model.safetensors), EMA weights by default."""
+        state = ema_state(self.model, self.ema) if use_ema else full_model_state(self.model)
+        directory = Path(directory)
+        if self.main:
+            _write_atomic_dir(directory, lambda tmp: _export_into(tmp, self.model, state))
+        self.accelerator.wait_for_everyone()
+        return directory
+
+    # Loop ----------------------------------------------------------------------------------------------------
+    def _batch(self, micro: int) -> TrainBatch:
+        index = self.step * self.config.grad_accum + micro
+        picks = self.dataset.draw(self.config.batch_size, self.config.seed, index, self.rank)
+        return self.builder.batch([self.dataset.entries[i] for i in picks])
+
+    def _clip_gradients(self, params: list[nn.Parameter], max_norm: float) -> float:
+        if self.config.strategy != "fsdp2":
+            return float(torch.nn.utils.clip_grad_norm_(params, max_norm))
+        # Sharded (DTensor) and replicated gradients cannot share one foreach kernel: norm each, then combine.
+        squares = torch.zeros(())
+        for p in params:
+            if p.grad is not None:
+                norm = torch.linalg.vector_norm(p.grad.float())
+                squares += _full_tensor(norm).cpu() ** 2
+        total = float(squares.sqrt())
+        scale = min(1.0, max_norm / (total + 1e-6))
+        for p in params:
+            if p.grad is not None:
+                p.grad.mul_(scale)
+        return total
+
+    def _on_sigterm(self, *_):
+        self._stop = True
+
+    def train(self) -> Path:
+        cfg = self.config
+        self.out.mkdir(parents=True, exist_ok=True)
+        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        if self.main and cfg.tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.out / "tensorboard"))
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.max_steps, initial=self.step, desc="training", disable=not self.main, unit="step")
+        params = trainable_parameters(self.model)
+        started = time.perf_counter()
+        try:
+            while self.step < cfg.max_steps and not self._stop:
+                loss_value = 0.0
+                for micro in range(cfg.grad_accum):
+                    last = micro == cfg.grad_accum - 1
+                    sync = nullcontext() if last or cfg.strategy == "fsdp2" else self.accelerator.no_sync(self.wrapped)
+                    with sync:
+                        seed = _mix(cfg.seed, self.step * cfg.grad_accum + micro, self.rank, 1)
+                        loss = self.wrapped(self._batch(micro), seed) / cfg.grad_accum
+                        self.accelerator.backward(loss)
+                    loss_value += float(loss.detach())
+                self._sync_replicated()
+                grad_norm = None
+                if cfg.optim.grad_clip:
+                    grad_norm = self._clip_gradients(params, cfg.optim.grad_clip)
+                self.optimizer.step()
+                self.scheduler.step()
+                self.optimizer.zero_grad(set_to_none=True)
+                self.ema.step(params)
+                self.step += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_value:.4f}")
+                self._log(loss_value, grad_norm, started)
+                if cfg.sample_every and self.step % cfg.sample_every == 0:
+                    self._write_sample()
+                if self.step % cfg.checkpoint_every == 0 or self.step == cfg.max_steps or self._stop:
+                    self.save_checkpoint()
+        finally:
+            bar.close()
+            signal.signal(signal.SIGTERM, previous)
+            if self.writer is not None:
+                self.writer.close()
+        self.check_replicas()
+        if self._stop:
+            if self.main:
+                log.warning("stopped by SIGTERM at step %d; continue with --resume", self.step)
+            return self.checkpoint_root
+        return self.export(self.out / "export")
+
+    def check_replicas(self) -> None:
+        """With several data-parallel processes, every replica must hold the same weights: compare digests
+        (written to replicas.json) and fail loudly if they diverged."""
+        if self.world == 1 or self.config.strategy == "fsdp2":
+            return
+        import hashlib
+
+        import torch.distributed as dist
+
+        digest = hashlib.sha256()
+        for name, tensor in sorted(self.accelerator.unwrap_model(self.wrapped).model.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+        digests: list = [None] * self.world
+        dist.all_gather_object(digests, digest.hexdigest())
+        if self.main:
+            _write_text_atomic(self.out / "replicas.json", json.dumps({"step": self.step, "digests": digests}))
+        if len(set(digests)) != 1:
+            raise RuntimeError(f"data-parallel replicas diverged at step {self.step}: {digests}")
+
+    def _log(self, loss: float, grad_norm: float | None, started: float) -> None:
+        if self.writer is None or self.step % self.config.log_every:
+            return
+        self.writer.add_scalar("train/loss", loss, self.step)
+        self.writer.add_scalar("train/lr", self.scheduler.get_last_lr()[0], self.step)
+        if grad_norm is not None:
+            self.writer.add_scalar("train/grad_norm", grad_norm, self.step)
+        self.writer.add_scalar("train/steps_per_s", self.step / max(1e-9, time.perf_counter() - started), self.step)
+
+    @torch.no_grad()
+    def _write_sample(self) -> None:
+        """Sample the first training pair with the EMA weights; log audio and spectrograms next to the target."""
+        if not self.main or self.writer is None or self.config.strategy == "fsdp2":
+            return
+        from audio_omni.training.observe import spectrogram_figure
+
+        params = trainable_parameters(self.model)
+        self.ema.store(params)
+        self.ema.copy_to(params)
+        try:
+            batch = self.builder.batch([self.dataset.entries[0]])
+            model = self.model
+            cond = model.condition(batch.items)
+            gen = torch.Generator().manual_seed(self.config.seed)
+            noise = torch.randn((1, model.pretransform.latent_dim, model.latent_length), generator=gen)
+            latents = model.sample_latents(cond, noise.to(self.accelerator.device), self.config.sample_steps, 3.0)
+            audio = model.pretransform.decode(latents)[0].float().cpu()
+        finally:
+            self.ema.restore(params)
+        rate = model.pretransform.sample_rate
+        target = batch.audio[0]
+        self.writer.add_audio("sample/output", audio.mean(0, keepdim=True).clamp(-1, 1), self.step, rate)
+        self.writer.add_audio("sample/target", target.mean(0, keepdim=True).clamp(-1, 1), self.step, rate)
+        self.writer.add_figure("sample/spectrograms", spectrogram_figure(audio, target, rate), self.step)
+
+
+def _ema_meta(ema) -> dict:
+    return {"optimization_step": int(ema.optimization_step), "decay": float(ema.decay)}
+
+
+def _export_into(tmp: Path, model: AudioOmniModel, state: dict[str, torch.Tensor]) -> None:
+    (tmp / "config.json").write_text(json.dumps(model.config.to_dict(), indent=2), encoding="utf-8")
+    save_file(state, str(tmp / "model.safetensors"), metadata={"format": "audio-omni"})
+
+
+def run_training(config: TrainConfig, resume: str | bool | None = None) -> Path:
+    trainer = Trainer(config)
+    if resume:
+        trainer.resume(resume)
+    return trainer.train()
+
+
+__all__ = ["FlowObjective", "Trainer", "build_training_model", "run_training", "save_pretrained"]
