@@ -30,6 +30,27 @@ def train_command(
     typer.echo(f"done: {out}")
 
 
+def preencode_command(
+    config: Annotated[Path, typer.Argument(help="training config: its model and data.shards are used")],
+    out: Annotated[Path, typer.Option(help="directory for the pre-encoded pairs")],
+    split: Annotated[str, typer.Option(help="which split of the shards")] = "train",
+    per_part: Annotated[int, typer.Option(min=1, help="pairs per safetensors part")] = 256,
+) -> None:
+    """Run the frozen codec and MLLM once per pair; point data.shards at OUT to train from it."""
+    import torch
+
+    from audio_omni.pipeline import pick_device
+    from audio_omni.training.config import load_train_config
+    from audio_omni.training.preencode import preencode
+    from audio_omni.training.trainer import build_training_model
+
+    cfg = load_train_config(config)
+    model = build_training_model(cfg).to(pick_device()).eval()
+    with torch.inference_mode():
+        preencode(model, cfg.data.shards, out, split=split, per_part=per_part)
+    typer.echo(f"pre-encoded into {out}")
+
+
 def main() -> None:
     """For `torchrun -m audio_omni.training.cli CONFIG` and `accelerate launch -m audio_omni.training.cli`."""
     import os

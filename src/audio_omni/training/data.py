@@ -37,8 +37,25 @@ class PairEntry:
     meta: dict
 
 
+PREENCODED = "preencoded"  # member name of a pre-encoded entry: (part file, 0, 0)
+
+
+def index_preencoded(directory: str | Path, split: str = "train") -> list[PairEntry]:
+    root = Path(directory)
+    entries = []
+    with open(root / "index.jsonl", encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            if row["part"].startswith(f"{split}/"):
+                entries.append(PairEntry(row["key"], {PREENCODED: (str(root / row["part"]), 0, 0)}, row["meta"]))
+    return sorted(entries, key=lambda e: e.key)
+
+
 def index_shards(directory: str | Path, split: str = "train") -> list[PairEntry]:
-    """Index every tar of `directory/split` (member offsets), sorted by key for a stable order."""
+    """Index every tar of `directory/split` (member offsets), sorted by key for a stable order.
+    A pre-encoded directory (index.jsonl) is indexed from its index instead."""
+    if (Path(directory) / "index.jsonl").is_file():
+        return index_preencoded(directory, split)
     root = Path(directory) / split
     tars = sorted(root.glob("*.tar"))
     if not tars:
@@ -76,9 +93,11 @@ def _audio(location: tuple[str, int, int]) -> tuple[np.ndarray, int]:
 @dataclass
 class TrainBatch:
     items: list[dict]  # conditioner inputs, keyed by conditioner id
-    audio: torch.Tensor  # [B, C, window] targets at the codec's rate
+    audio: torch.Tensor | None  # [B, C, window] targets at the codec's rate (raw pairs)
     lengths: list[int]  # valid samples per item (the rest is padding)
     tasks: list[str]
+    latent_mean: torch.Tensor | None = None  # pre-encoded pairs: [B, D, L]
+    latent_std: torch.Tensor | None = None
 
 
 class PairDataset:
@@ -152,7 +171,35 @@ class ExampleBuilder:
         padded[:, :length] = target[:, :length]
         return item, padded, length, task
 
+    def build_preencoded(self, entry: PairEntry) -> tuple[dict, dict[str, torch.Tensor], int, str]:
+        from safetensors import safe_open
+
+        from audio_omni.models.conditioners.mllm import MLLMFeatures
+
+        meta, key = entry.meta, entry.key
+        with safe_open(entry.members[PREENCODED][0], "pt") as f:
+            names = set(f.keys())
+            tensors = {n.split("/", 1)[1]: f.get_tensor(n) for n in names if n.startswith(f"{key}/")}
+        task = meta["task"]
+        item = {cond_id: None for cond_id in self.roles.values()}
+        item[self.roles["mllm"]] = MLLMFeatures(tensors["mllm"], tensors["mllm_mask"].bool())
+        if task == "TTS":
+            item[self.roles["speech_text"]] = meta.get("transcript") or meta.get("caption") or ""
+        if "mel_wave" in tensors:
+            item[self.roles["mel"]] = MelInput(tensors["mel_wave"], task == "TTS")
+        elif task == "TTS":
+            item[self.roles["mel"]] = MelInput(None, True)
+        return item, tensors, int(tensors["length"][0]), task
+
     def batch(self, entries: Sequence[PairEntry]) -> TrainBatch:
+        if all(PREENCODED in e.members for e in entries):
+            built = [self.build_preencoded(e) for e in entries]
+            stds = [b[1].get("latent_std") for b in built]
+            return TrainBatch(
+                items=[b[0] for b in built], audio=None, lengths=[b[2] for b in built], tasks=[b[3] for b in built],
+                latent_mean=torch.stack([b[1]["latent_mean"] for b in built]),
+                latent_std=None if any(s is None for s in stds) else torch.stack(stds),
+            )
         built = [self.build(e) for e in entries]
         return TrainBatch(
             items=[b[0] for b in built],

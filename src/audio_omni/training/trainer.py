@@ -96,11 +96,15 @@ class FlowObjective(nn.Module):
         gen = torch.Generator().manual_seed(seed)
         codec = model.pretransform
         with torch.no_grad():
-            audio = batch.audio.to(device)
-            if cfg.sample_posterior or not hasattr(codec, "posterior"):
-                latents = codec.encode(audio, generator=gen).float()
+            if batch.latent_mean is not None:  # pre-encoded: the same posterior draw as encoding online
+                latents = batch.latent_mean.to(device).float()
+                if cfg.sample_posterior and batch.latent_std is not None:
+                    noise = torch.randn(latents.shape, generator=gen).to(device)
+                    latents = noise * batch.latent_std.to(device) + latents
+            elif cfg.sample_posterior or not hasattr(codec, "posterior"):
+                latents = codec.encode(batch.audio.to(device), generator=gen).float()
             else:
-                latents = codec.posterior(audio)[0].float()
+                latents = codec.posterior(batch.audio.to(device))[0].float()
         frames = latents.shape[-1]
         valid = torch.tensor([math.ceil(n / codec.downsampling_ratio) for n in batch.lengths])
         frame_mask = (torch.arange(frames)[None, :] < valid[:, None]).to(device)
@@ -436,7 +440,8 @@ class Trainer:
         finally:
             self.ema.restore(params)
         rate = model.pretransform.sample_rate
-        target = batch.audio[0]
+        target = batch.audio[0] if batch.audio is not None else model.pretransform.decode(batch.latent_mean[:1])[0]
+        target = target.float().cpu()
         self.writer.add_audio("sample/output", audio.mean(0, keepdim=True).clamp(-1, 1), self.step, rate)
         self.writer.add_audio("sample/target", target.mean(0, keepdim=True).clamp(-1, 1), self.step, rate)
         self.writer.add_figure("sample/spectrograms", spectrogram_figure(audio, target, rate), self.step)

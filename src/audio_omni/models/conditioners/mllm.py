@@ -26,6 +26,16 @@ class MLLMPrompt:
     video: torch.Tensor | None = None
 
 
+@dataclass
+class MLLMFeatures:
+    """Pre-encoded backbone features, already fitted to pad_length: [pad_length, D] and a bool mask [pad_length].
+
+    Training on pre-encoded data feeds these instead of prompts, so the frozen LLM runs once per pair."""
+
+    features: torch.Tensor
+    mask: torch.Tensor
+
+
 class MLLMConditioner(Conditioner):
     def __init__(
         self,
@@ -82,7 +92,18 @@ class MLLMConditioner(Conditioner):
         fitted, mask = self._fit(rows, interpolate=False)
         return self._project(fitted, mask)
 
+    def fitted_features(self, prompts: list[str], device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prompts -> (features [B, pad_length, D] in feature_dtype, mask): everything before the trainable part."""
+        hidden = self.model.hidden_states(prompts, layer=self.layer_idx)
+        rows = [hidden.features[i][hidden.mask[i].bool()] for i in range(hidden.features.shape[0])]
+        fitted, mask = self._fit([r.to(device) for r in rows], interpolate=True)
+        return fitted.to(self.feature_dtype), mask
+
     def forward(self, inputs: list, device) -> CondTokens:
+        if all(isinstance(item, MLLMFeatures) for item in inputs):
+            features = torch.stack([item.features.to(device) for item in inputs])
+            mask = torch.stack([item.mask.to(device).bool() for item in inputs])
+            return self._project(features.to(self.feature_dtype), mask)
         if all(isinstance(item, torch.Tensor) for item in inputs):
             return self.from_features([item.to(device) for item in inputs])
         if self.model is None:
