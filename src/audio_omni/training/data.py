@@ -182,7 +182,12 @@ class ExampleBuilder:
             tensors = {n.split("/", 1)[1]: f.get_tensor(n) for n in names if n.startswith(f"{key}/")}
         task = meta["task"]
         item = {cond_id: None for cond_id in self.roles.values()}
-        item[self.roles["mllm"]] = MLLMFeatures(tensors["mllm"], tensors["mllm_mask"].bool())
+        rows = tensors["mllm"]
+        pad = self.model.conditioner.conditioners[self.roles["mllm"]].pad_length
+        features = torch.zeros(pad, rows.shape[-1], dtype=rows.dtype)
+        features[: rows.shape[0]] = rows
+        mask = torch.arange(pad) < rows.shape[0]
+        item[self.roles["mllm"]] = MLLMFeatures(features, mask)
         if task == "TTS":
             item[self.roles["speech_text"]] = meta.get("transcript") or meta.get("caption") or ""
         if "mel_wave" in tensors:

@@ -7,8 +7,8 @@ Layout of a pre-encoded directory (the trainer accepts it wherever it accepts pa
         <key>/latent_mean [D, L]    codec posterior mean (or the deterministic latent)
         <key>/latent_std  [D, L]    VAE posterior std (absent for deterministic codecs)
         <key>/length      [1]       valid audio samples of the window
-        <key>/mllm        [N, F]    MLLM features fitted to pad_length (before the trainable projection)
-        <key>/mllm_mask   [N]
+        <key>/mllm        [n, F]    the real rows of the MLLM features fitted to pad_length (n <= pad_length),
+                                    before the trainable projection; zero padding is restored at load
         <key>/mel_wave    [T]       source / voice audio at the mel conditioner's rate (edits and TTS)
 The trainable conditioners (projections, speech-text encoder, mel projections) still run during training.
 """
@@ -82,8 +82,9 @@ def preencode(
             tensors[f"{key}/length"] = torch.tensor([length])
             prompt: MLLMPrompt = item[roles["mllm"]]
             features, mask = mllm.fitted_features([prompt.text], device)
-            tensors[f"{key}/mllm"] = features[0].cpu().contiguous()
-            tensors[f"{key}/mllm_mask"] = mask[0].to(torch.uint8).cpu()
+            # Only the real rows are stored (padding is zeros, restored at load): prompts are far shorter than
+            # the paper's 2048 positions, so this keeps pre-encoded data small.
+            tensors[f"{key}/mllm"] = features[0][mask[0]].cpu().contiguous()
             mel: MelInput | None = item.get(roles.get("mel", ""))
             if mel is not None and mel.wave is not None:
                 tensors[f"{key}/mel_wave"] = mel.wave.float().cpu().contiguous()
