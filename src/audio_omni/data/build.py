@@ -1,0 +1,454 @@
+"""``audio-omni data build``: many exact edit pairs, in parallel, sharded for clusters, resumable byte for byte.
+
+Every pair is a pure function of (build settings, source library, pair index): its split comes from a fixed
+schedule over the index (:func:`audio_omni.data.splits.pair_split`), its task and instruction language from
+balanced cycles over the position within the split, and its random choices from ``np.random.default_rng([seed,
+index, attempt])``. A pair whose attempt fails (no suitable material, an unreadable clip) or is rejected by a
+quality filter is retried with the next attempt number; after ``max_attempts`` it is dropped (counted).
+
+The work unit is one shard (``pairs_per_shard`` consecutive pairs of one split). Units run in worker processes;
+``--shard-index I --num-shards K`` takes every K-th unit from the I-th, for a cluster job array. A shard is
+written to a temporary file and renamed into place, so it either exists whole or not at all: a killed run
+resumes by skipping the shards that exist, and because a shard's bytes depend only on its pairs, the resumed
+build is identical to an uninterrupted one. When every shard exists, ``manifest.jsonl`` and ``stats.json`` are
+(re)written from the shards (also atomically and reproducibly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from audio_omni.data.filters import FilterSettings, QualityFilters
+from audio_omni.data.instructions import LANGUAGES, choose, render
+from audio_omni.data.mixer import MixSettings, dequantise, lufs
+from audio_omni.data.pairs import PairError, SourceLibrary, Synthesizer, synthesize_pair
+from audio_omni.data.shards import dumps, encode_flac, read_shard, shard_name, write_shard
+from audio_omni.data.splits import SPLITS, leak_check, pair_split
+from audio_omni.errors import AudioOmniError
+from audio_omni.paths import cache_dir
+
+__all__ = ["BuildConfig", "BuildResult", "Unit", "build", "build_command", "finalize", "plan_units", "schedule"]
+
+log = logging.getLogger(__name__)
+
+#: One cycle of tasks (weights: the paper's three mixture edits most often).
+TASK_CYCLE = (
+    "Add", "Remove", "Extract", "Add", "Remove", "Extract", "Extract", "Style Transfer", "Style Transfer",
+    "Replace", "Level", "Region", "SpeechEdit", "T2A", "T2M", "TTS",
+)  # fmt: skip
+#: Instruction languages of training pairs (held-out languages never appear in training).
+TRAIN_LANGUAGES = ("en", "en", "en", "zh", "ja", "de", "fr")
+#: Mapping of the three mixture edits onto the official (mixed, target, residual) triplet.
+OFFICIAL_TRIPLET = {
+    "Add": {"mixed": "target", "target": "residual", "residual": "source"},
+    "Remove": {"mixed": "source", "target": "residual", "residual": "target"},
+    "Extract": {"mixed": "source", "target": "target", "residual": "residual"},
+}
+WORK_DIR = ".build"
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    pairs: int
+    seed: int = 0
+    sample_rate: int = 22050
+    seconds: float = 6.0
+    pairs_per_shard: int = 100
+    catalog: str | None = None
+    max_scores: int = 60
+    speech_engines: tuple[str, ...] = ("piper", "kokoro", "espeak")
+    recorded_speech: bool = True
+    use_flagged: bool = False
+    tagger: bool = True
+    max_attempts: int = 8
+
+    def settings(self) -> MixSettings:
+        return MixSettings(sample_rate=self.sample_rate, seconds=self.seconds)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["speech_engines"] = list(self.speech_engines)
+        return data
+
+
+@dataclass(frozen=True)
+class Unit:
+    split: str
+    number: int
+    indices: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        return shard_name(self.split, self.number)
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    units_total: int
+    units_done_now: int
+    units_skipped: int
+    pairs_written_now: int
+    finalized: bool
+    seconds: float
+    report: dict = field(default_factory=dict)
+
+
+def _stable_int(text: str) -> int:
+    return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)
+
+
+def _cycled(items: tuple[str, ...], position: int, seed: int, tag: str) -> str:
+    block, r = divmod(position, len(items))
+    order = np.random.default_rng([seed, _stable_int(tag), block]).permutation(len(items))
+    return items[int(order[r])]
+
+
+def schedule(index: int, seed: int) -> tuple[str, str, str]:
+    """(split, task, language) of pair ``index``: balanced cycles, so small builds cover every task and language."""
+    split, position, eval_position = pair_split(index)
+    if split == "train":
+        task = _cycled(TASK_CYCLE, position, seed, "task/train")
+        return split, task, _cycled(TRAIN_LANGUAGES, position, seed, "lang/train")
+    task = _cycled(TASK_CYCLE, eval_position, seed, "task/eval")
+    return split, task, _cycled(LANGUAGES, eval_position, seed, "lang/eval")
+
+
+def pair_id(seed: int, index: int) -> str:
+    return f"s{seed}-{index:09d}"
+
+
+def plan_units(pairs: int, pairs_per_shard: int) -> list[Unit]:
+    """All shards of a build, in a fixed order (train, valid, test; by number)."""
+    if pairs < 1 or pairs_per_shard < 1:
+        raise AudioOmniError("--pairs and --pairs-per-shard must be at least 1")
+    by_split: dict[str, list[int]] = {s: [] for s in SPLITS}
+    for index in range(pairs):
+        by_split[pair_split(index)[0]].append(index)
+    units = []
+    for split in SPLITS:
+        indices = by_split[split]
+        for number, start in enumerate(range(0, len(indices), pairs_per_shard)):
+            units.append(Unit(split, number, tuple(indices[start : start + pairs_per_shard])))
+    return units
+
+
+# --------------------------------------------------------------------------------------------------
+# One unit (runs in a worker)
+# --------------------------------------------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self, config: BuildConfig, library: SourceLibrary):
+        self.config = config
+        self.library = library
+        self.synth = Synthesizer(config.settings())
+        self.filters = QualityFilters(config.sample_rate, FilterSettings(tagger=config.tagger))
+
+    def unit(self, unit: Unit) -> tuple[list[tuple[str, dict[str, bytes]]], dict]:
+        cfg = self.config
+        self.filters.reset_scope()
+        before = Counter(self.filters.counts)
+        passed_before = self.filters.passed
+        failures: Counter[str] = Counter()
+        samples = []
+        dropped = 0
+        for index in unit.indices:
+            split, task, language = schedule(index, cfg.seed)
+            pool = self.library.pools[split]
+            for attempt in range(cfg.max_attempts):
+                rng = np.random.default_rng([cfg.seed, index, attempt])
+                try:
+                    pair = synthesize_pair(task, language, self.synth, pool, rng)
+                except PairError as exc:
+                    failures["no material"] += 1
+                    log.debug("pair %d attempt %d (%s): %s", index, attempt, task, exc)
+                    continue
+                except AudioOmniError as exc:  # an unreadable or corrupt source clip: skip it, keep building
+                    failures["unreadable source"] += 1
+                    log.warning("pair %d attempt %d: skipping a source: %s", index, attempt, exc)
+                    continue
+                if self.filters.check(pair) is not None:
+                    continue
+                samples.append(self._encode(pair, index, attempt, split, language, rng))
+                break
+            else:
+                dropped += 1
+                log.warning("pair %d (%s) dropped after %d attempts", index, task, cfg.max_attempts)
+        rejected = Counter(self.filters.counts)
+        rejected.subtract(before)
+        report = {
+            "shard": unit.name,
+            "pairs": len(samples),
+            "dropped": dropped,
+            "attempt_failures": dict(sorted(failures.items())),
+            "rejected": {k: int(v) for k, v in sorted(rejected.items()) if v},
+            "passed": self.filters.passed - passed_before,
+            "tagger_active": self.filters.tagger_active,
+        }
+        return samples, report
+
+    def _encode(self, pair, index: int, attempt: int, split: str, language: str, rng) -> tuple[str, dict[str, bytes]]:
+        cfg = self.config
+        template = choose(pair.template_key, language, rng, allow_held_out=split != "train")
+        key = pair_id(cfg.seed, index)
+        meta = {
+            "id": key,
+            "split": split,
+            "task": pair.task,
+            "instruction": render(template, **pair.fields),
+            "language": language,
+            "template_id": template.id,
+            "held_out": template.held_out,
+            "sample_rate": cfg.sample_rate,
+            "duration": round(len(pair.audio["target"]) / cfg.sample_rate, 4),
+            "build": {"seed": cfg.seed, "index": index, "attempt": attempt},
+            "loudness": {k: round(lufs(dequantise(pair.audio[k]), cfg.sample_rate), 2)
+                         for k in ("source", "target") if k in pair.audio},  # fmt: skip
+            **pair.meta,
+        }
+        meta["domain"] = pair.domain
+        if pair.task in OFFICIAL_TRIPLET:
+            meta["official_triplet"] = OFFICIAL_TRIPLET[pair.task]
+        members = {f"{name}.flac": encode_flac(pair.audio[name], cfg.sample_rate) for name in sorted(pair.audio)}
+        members["json"] = dumps(meta).encode("utf-8")
+        return key, members
+
+
+_WORKER: _Worker | None = None
+
+
+def _init_worker(config: BuildConfig, library: SourceLibrary, level: int) -> None:
+    global _WORKER
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _WORKER = _Worker(config, library)
+
+
+def _run_unit(args: tuple[Unit, str]) -> tuple[str, int, dict]:
+    unit, out = args
+    assert _WORKER is not None
+    samples, report = _WORKER.unit(unit)
+    root = Path(out)
+    _write_json(root / WORK_DIR / (unit.name.replace("/", "__") + ".json"), report)
+    write_shard(root / unit.name, samples)
+    return unit.name, len(samples), report
+
+
+# --------------------------------------------------------------------------------------------------
+# The build
+# --------------------------------------------------------------------------------------------------
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Temporary files of killed runs (ours only: ``.<name>.*.tmp`` beside shards and reports)."""
+    for folder in [out, out / WORK_DIR, *(out / s for s in SPLITS)]:
+        if folder.is_dir():
+            for leftover in folder.glob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
+
+
+def _check_settings(out: Path, config: BuildConfig, library: SourceLibrary) -> None:
+    state = {"config": config.as_dict(), "library": library.catalog_digest}
+    path = out / "build.json"
+    if path.is_file():
+        previous = json.loads(path.read_text(encoding="utf-8"))
+        if previous != state:
+            raise AudioOmniError(
+                f"{out} already holds a build with other settings or sources ({path}); "
+                "resume with the same settings, or choose a new --out"
+            )
+    else:
+        _write_json(path, state)
+
+
+def default_catalog() -> Path:
+    return cache_dir() / "sources" / "catalog.jsonl"
+
+
+def build(
+    out: Path,
+    config: BuildConfig,
+    workers: int = 1,
+    shard_index: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+    library: SourceLibrary | None = None,
+) -> BuildResult:
+    """Build (or resume) this job's share of the shards; finalize when every shard of the build exists."""
+    from tqdm.auto import tqdm
+
+    if not (0 <= shard_index < num_shards):
+        raise AudioOmniError(f"--shard-index must be in 0..{num_shards - 1}, got {shard_index}")
+    if workers < 1:
+        raise AudioOmniError("--workers must be at least 1")
+    start = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    catalog = Path(config.catalog) if config.catalog else None
+    if catalog is not None and not catalog.is_file():
+        raise AudioOmniError(f"catalogue {catalog} not found; run `audio-omni data sources` first or pass --catalog")
+    if library is None:
+        library = SourceLibrary.build(catalog, config.settings(), config.max_scores, config.speech_engines,
+                                      config.recorded_speech, config.use_flagged)  # fmt: skip
+    _check_settings(out, config, library)
+    _remove_leftovers(out)
+    units = plan_units(config.pairs, config.pairs_per_shard)
+    mine = [u for i, u in enumerate(units) if i % num_shards == shard_index]
+    todo = [u for u in mine if not (out / u.name).is_file()]
+    bar = tqdm(total=sum(len(u.indices) for u in mine), initial=sum(len(u.indices) for u in mine if u not in todo),
+               desc="pairs", unit="pair", disable=not progress)  # fmt: skip
+    written = 0
+    level = logging.getLogger().getEffectiveLevel()
+    try:
+        if workers == 1 or len(todo) <= 1:
+            _init_worker(config, library, level)
+            results = (_run_unit((u, str(out))) for u in todo)
+            for name, n, _ in results:
+                written += n
+                bar.update(len(next(u for u in todo if u.name == name).indices))
+        else:
+            ctx = mp.get_context("spawn")  # no forked onnxruntime/espeak state; same behaviour on every OS
+            sizes = {u.name: len(u.indices) for u in todo}
+            with ctx.Pool(min(workers, len(todo)), initializer=_init_worker, initargs=(config, library, level)) as pool:
+                for name, n, _ in pool.imap_unordered(_run_unit, [(u, str(out)) for u in todo]):
+                    written += n
+                    bar.update(sizes[name])
+    finally:
+        bar.close()
+    finalized = all((out / u.name).is_file() for u in units)
+    report = finalize(out, units, library) if finalized else {}
+    return BuildResult(out, len(units), len(todo), len(mine) - len(todo), written, finalized,
+                       time.perf_counter() - start, report)  # fmt: skip
+
+
+def finalize(out: Path, units: list[Unit], library: SourceLibrary) -> dict:
+    """Write ``manifest.jsonl`` and ``stats.json`` from the finished shards (atomically, reproducibly)."""
+    out = Path(out)
+    records = []
+    for unit in units:
+        for _key, members in read_shard(out / unit.name):
+            meta = json.loads(members["json"].decode("utf-8"))
+            meta["shard"] = unit.name
+            records.append(meta)
+    fd, tmp = tempfile.mkstemp(prefix=".manifest.jsonl.", suffix=".tmp", dir=out)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            for meta in records:
+                f.write(dumps(meta) + "\n")
+        os.replace(tmp, out / "manifest.jsonl")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    rejected: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    dropped = passed = 0
+    tagger = True
+    for unit in units:
+        path = out / WORK_DIR / (unit.name.replace("/", "__") + ".json")
+        if path.is_file():
+            rep = json.loads(path.read_text(encoding="utf-8"))
+            rejected.update(rep.get("rejected", {}))
+            failures.update(rep.get("attempt_failures", {}))
+            dropped += rep.get("dropped", 0)
+            passed += rep.get("passed", 0)
+            tagger = tagger and rep.get("tagger_active", False)
+    leaks = leak_check(records)
+
+    def count(key) -> dict:
+        return dict(sorted(Counter(key(r) for r in records).items(), key=lambda kv: (-kv[1], str(kv[0]))))
+
+    stats = {
+        "pairs": len(records),
+        "shards": len(units),
+        "per_split": count(lambda r: r["split"]),
+        "per_task": count(lambda r: r["task"]),
+        "per_language": count(lambda r: r["language"]),
+        "per_domain": count(lambda r: r["domain"]),
+        "held_out": count(lambda r: r["held_out"]),
+        "per_target_label": count(lambda r: r["labels"]["target"]),
+        "filters": {"passed": passed, "rejected": dict(sorted(rejected.items())), "tagger_active": tagger},
+        "attempt_failures": dict(sorted(failures.items())),
+        "dropped": dropped,
+        "leak_check": {"ok": leaks.ok, "clips": len(leaks.clips), "groups": len(leaks.groups)},
+        "library": library.summary(),
+        "library_skipped": dict(sorted(library.skipped.items())),
+    }
+    _write_json(out / "stats.json", stats)
+    return stats
+
+
+def build_command(
+    out: Annotated[Path, typer.Option(help="output folder for shards, manifest.jsonl and stats.json")],
+    pairs: Annotated[int, typer.Option(min=1, help="number of pair indices (0..N-1) in the whole build")],
+    seed: Annotated[int, typer.Option(help="build seed; pair i depends only on (seed, i)")] = 0,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    shard_index: Annotated[int, typer.Option(min=0, help="this job's index in a job array")] = 0,
+    num_shards: Annotated[int, typer.Option(min=1, help="jobs in the job array (each takes every K-th shard)")] = 1,
+    catalog: Annotated[
+        Path | None, typer.Option(help="source catalogue (default: <cache>/sources/catalog.jsonl)")
+    ] = None,
+    pairs_per_shard: Annotated[int, typer.Option(min=1, help="pairs per tar shard")] = 100,
+    sample_rate: Annotated[int, typer.Option(min=8000, help="sample rate of every pair (Hz)")] = 22050,
+    seconds: Annotated[float, typer.Option(min=1.0, help="length of every pair (s)")] = 6.0,
+    max_scores: Annotated[int, typer.Option(min=0, help="music21 scores rendered into stems (0: none)")] = 60,
+    speech_engine: Annotated[
+        list[str] | None, typer.Option(help="TTS engines to use: piper, kokoro, espeak (repeatable; default all)")
+    ] = None,
+    tagger: Annotated[bool, typer.Option(help="tagger-agreement filter (YAMNet) on sound foregrounds")] = True,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Build exact (source, instruction, target) pairs into webdataset shards (deterministic, resumable)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if catalog is None:
+        catalog = default_catalog()
+        if not catalog.is_file():
+            raise AudioOmniError(
+                f"no source catalogue at {catalog}: run `audio-omni data sources` first, or pass --catalog"
+            )
+    engines = tuple(speech_engine) if speech_engine else ("piper", "kokoro", "espeak")
+    unknown = set(engines) - {"piper", "kokoro", "espeak"}
+    if unknown:
+        raise AudioOmniError(f"unknown speech engine(s) {sorted(unknown)}; choose from piper, kokoro, espeak")
+    config = BuildConfig(pairs=pairs, seed=seed, sample_rate=sample_rate, seconds=seconds,
+                         pairs_per_shard=pairs_per_shard, catalog=str(catalog), max_scores=max_scores,
+                         speech_engines=engines, tagger=tagger)  # fmt: skip
+    result = build(out, config, workers=workers, shard_index=shard_index, num_shards=num_shards, progress=progress)
+    done = result.units_done_now
+    typer.echo(f"{out}: {done} shard(s) built now ({result.pairs_written_now} pairs), {result.units_skipped} already "
+               f"there; {result.seconds:.1f} s")  # fmt: skip
+    if result.finalized:
+        r = result.report
+        typer.echo(f"complete: {r['pairs']} pairs in {r['shards']} shards; manifest.jsonl and stats.json written")
+        typer.echo(f"  per split: {r['per_split']}")
+        typer.echo(f"  per task: {r['per_task']}")
+        typer.echo(f"  per language: {r['per_language']}")
+        typer.echo(f"  filters: {r['filters']}; dropped: {r['dropped']}")
+        typer.echo(f"  leak check: {'ok' if r['leak_check']['ok'] else 'LEAK ' + str(r['leak_check'])}")
+    else:
+        typer.echo("not complete yet: the run that finishes the last shard writes manifest.jsonl and stats.json")
