@@ -819,6 +819,7 @@ def _generation(task, language, syn: Synthesizer, pool: SplitPool, rng, target_l
         speaker = target.info["speaker"]
         voices = [v for v in syn.speech_sources(pool, lang) if v.id == speaker]
         others = [t for t in pool.texts.get(lang, []) if t != target.info["text"]]
+        takes = [r for r in pool.recorded if r.speaker == speaker and r.id not in target.clip_ids]
         if voices and others:
             ref_text = others[int(rng.integers(len(others)))]
             ref = syn.utterance(ref_text, voices[0])
@@ -826,6 +827,11 @@ def _generation(task, language, syn: Synthesizer, pool: SplitPool, rng, target_l
             extra["voice"] = Track(ref, None, "", [f"tts/{speaker}/{text_id(lang, ref_text)}"],
                                    [f"text/{text_id(lang, ref_text)}"], (0.0, len(ref) / sr),
                                    {"transcript": ref_text})  # fmt: skip
+        elif takes:  # a recorded speaker: another of their prompts (same split) is the voice reference
+            take = takes[int(rng.integers(len(takes)))]
+            ref = syn.clips.load(take.path)[: syn.length]
+            extra["voice"] = Track(ref, None, "", [take.id], [take.group], (0.0, len(ref) / sr),
+                                   {"transcript": take.transcript}, clipped_fraction(ref))  # fmt: skip
         caption = target.info["transcript"]
         meta.update(transcript=caption, description=target.description, speaker=speaker, speech_language=lang)
         labels = [target.label]
