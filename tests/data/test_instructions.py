@@ -45,7 +45,7 @@ def test_english_has_many_paraphrases_per_paper_operation():
 
 
 def test_held_out_rules():
-    assert HELD_OUT_LANGUAGES == {"es"}
+    assert {"es"} == HELD_OUT_LANGUAGES
     assert all(t.held_out for t in templates("es"))
     for language in set(LANGUAGES) - HELD_OUT_LANGUAGES:
         for key in KEYS:

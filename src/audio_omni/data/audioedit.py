@@ -206,7 +206,8 @@ class AudioEditRelease:
                     self._skip("incomplete transfer record", where)
                     continue
                 base_id = _first(record, _ID_KEYS) or PurePosixPath(refs["source"]).stem
-                instruction = record.get("instruction") or PAPER_TEMPLATES["Style Transfer"].format(x=refs["x"], y=refs["y"])
+                paper = PAPER_TEMPLATES["Style Transfer"].format(x=refs["x"], y=refs["y"])
+                instruction = record.get("instruction") or paper
                 yield OfficialExample(f"{base_id}-transfer", "Style Transfer", instruction, refs["x"], refs["y"],
                                       locs["source"], locs["target"], record)  # fmt: skip
 

@@ -49,7 +49,9 @@ def _counts(values) -> dict:
 
 def summarize(records: list[dict]) -> dict:
     durations = np.array([float(r.get("duration") or 0.0) for r in records])
-    loud = {k: np.array([r["loudness"][k] for r in records if k in (r.get("loudness") or {})]) for k in ("source", "target")}
+    loud = {
+        k: np.array([r["loudness"][k] for r in records if k in (r.get("loudness") or {})]) for k in ("source", "target")
+    }
 
     def describe(values: np.ndarray) -> dict:
         if values.size == 0:
