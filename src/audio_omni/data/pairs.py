@@ -579,8 +579,9 @@ def _second_sound(task: str, domain: str, syn: Synthesizer, pool: SplitPool, rng
         wave = stretch_to(wave, stop - start, sr)
         tid = text_id(lang, text)
         track = place(wave, n, start)
+        # same words, so the same group as the original (a sentence or a recorded prompt)
         new = Track(match_loudness(track, fg.wave, sr), SPEECH_LABELS[voice.gender], SPEECH_DESCRIPTIONS[voice.gender],
-                    [f"tts/{voice.id}/{tid}"], [f"text/{tid}"], fg.span,
+                    [f"tts/{voice.id}/{tid}"], list(fg.groups), fg.span,
                     {"speaker": voice.id, "language": lang, "transcript": text})  # fmt: skip
         return new
     # sound (any task), and Replace of speech by a sound: another class in the same place
