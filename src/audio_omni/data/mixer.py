@@ -77,13 +77,15 @@ class MixSettings:
 
 
 class ClipCache:
-    """Mono float32 clips at one rate, decoded once per process (LRU by count)."""
+    """Mono float32 clips at one rate, decoded once per process (LRU, bounded by count and by bytes)."""
 
-    def __init__(self, sample_rate: int, capacity: int = 256, max_seconds: float = 600.0):
+    def __init__(self, sample_rate: int, capacity: int = 256, max_seconds: float = 600.0, max_bytes: int = 256 << 20):
         self.sample_rate = int(sample_rate)
         self.capacity = capacity
+        self.max_bytes = max_bytes
         self.max_seconds = max_seconds
         self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._bytes = 0
 
     def load(self, path: str | Path) -> np.ndarray:
         """The whole clip, mono, at ``sample_rate``. Raises AudioInputError for unreadable files."""
@@ -98,8 +100,9 @@ class ClipCache:
         if data.size == 0 or not np.isfinite(data).all():
             raise AudioInputError(f"audio file '{key}' is empty or holds NaN/inf samples")
         self._items[key] = data
-        if len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+        self._bytes += data.nbytes
+        while len(self._items) > 1 and (len(self._items) > self.capacity or self._bytes > self.max_bytes):
+            self._bytes -= self._items.popitem(last=False)[1].nbytes
         return data
 
 
