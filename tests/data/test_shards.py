@@ -49,7 +49,8 @@ def test_write_shard_is_atomic_reproducible_and_webdataset_readable(tmp_path, tr
     mixed, target, residual = triplet
     audio = {"source.flac": encode_flac(mixed, SR), "target.flac": encode_flac(target, SR),
              "residual.flac": encode_flac(residual, SR)}  # fmt: skip
-    samples = [(f"s0-{i:09d}", {**audio, "json": dumps({"id": f"s0-{i:09d}", "x": 0.123456}).encode()}) for i in range(3)]
+    samples = [(f"s0-{i:09d}", {**audio, "json": dumps({"id": f"s0-{i:09d}", "x": 0.123456}).encode()})
+               for i in range(3)]  # fmt: skip
     a = write_shard(tmp_path / "a" / shard_name("train", 0), samples)
     b = write_shard(tmp_path / "b" / shard_name("train", 0), samples)
     assert a.read_bytes() == b.read_bytes()
