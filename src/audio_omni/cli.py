@@ -221,7 +221,9 @@ def convert_official(
 
 def _register_subsystems() -> None:
     """Training, data and evaluation commands live with their subsystems; they are mounted here."""
+    from audio_omni.data.build import build_command
     from audio_omni.data.sources.catalog_build import sources_command
+    from audio_omni.data.stats import stats_command
     from audio_omni.eval.command import eval_command, eval_suite_command
     from audio_omni.training.cli import preencode_command, train_command
 
@@ -229,20 +231,11 @@ def _register_subsystems() -> None:
     app.command("preencode")(preencode_command)
     data_app = typer.Typer(help="Build editing data: sources, pairs, statistics.", no_args_is_help=True)
     data_app.command("sources")(sources_command)
-    for name, command in _data_engine_commands():
-        data_app.command(name)(command)
+    data_app.command("build")(build_command)
+    data_app.command("stats")(stats_command)
     app.add_typer(data_app, name="data")
     app.command("eval")(eval_command)
     app.command("eval-suite")(eval_suite_command)
-
-
-def _data_engine_commands() -> list:
-    try:
-        from audio_omni.data.build import build_command
-        from audio_omni.data.stats import stats_command
-    except ImportError:  # the pair builder is optional until it lands
-        return []
-    return [("build", build_command), ("stats", stats_command)]
 
 
 _register_subsystems()
