@@ -154,10 +154,11 @@ class ExampleBuilder:
         task = meta["task"]
         item = {cond_id: None for cond_id in self.roles.values()}
         if task in GENERATION:
-            text = meta.get("caption") or meta.get("description") or meta.get("instruction") or ""
+            # The pair's own (possibly non-English) request is the user text, so language control is learned.
+            text = meta.get("instruction") or meta.get("caption") or meta.get("description") or ""
             prompt = self.templates.generation(task, text if task != "TTS" else "")
             if task == "TTS":
-                item[self.roles["speech_text"]] = meta.get("transcript") or text
+                item[self.roles["speech_text"]] = speech_text(meta, has_voice="voice.flac" in entry.members)
                 voice = entry.members.get("voice.flac")
                 item[self.roles["mel"]] = self._mel(voice, True) if voice else MelInput(None, True)
         else:
@@ -189,7 +190,7 @@ class ExampleBuilder:
         mask = torch.arange(pad) < rows.shape[0]
         item[self.roles["mllm"]] = MLLMFeatures(features, mask)
         if task == "TTS":
-            item[self.roles["speech_text"]] = meta.get("transcript") or meta.get("caption") or ""
+            item[self.roles["speech_text"]] = speech_text(meta, has_voice="mel_wave" in tensors)
         if "mel_wave" in tensors:
             item[self.roles["mel"]] = MelInput(tensors["mel_wave"], task == "TTS")
         elif task == "TTS":
@@ -212,6 +213,14 @@ class ExampleBuilder:
             lengths=[b[2] for b in built],
             tasks=[b[3] for b in built],
         )
+
+
+def speech_text(meta: dict, has_voice: bool) -> str:
+    """The speech-text input of a TTS pair: with a voice reference, its transcript comes first ("ref. target"),
+    the same layout the facade uses for voice cloning."""
+    text = meta.get("transcript") or meta.get("caption") or ""
+    reference = meta.get("voice_transcript")
+    return f"{reference}. {text}" if has_voice and reference else text
 
 
 def is_edit(task: str) -> bool:
