@@ -61,7 +61,8 @@ def _drop_pauses(wave: np.ndarray, window: int = 480, floor_db: float = -40.0, k
     frames = wave[: n * window].reshape(n, window)
     level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
     loud = level > level.max() + floor_db
-    kept = np.convolve(loud.astype(float), np.ones(2 * keep + 1), mode="same") > 0
+    # "full" then centre-crop: mode="same" returns max(n, kernel) values, wrong for clips shorter than the kernel.
+    kept = np.convolve(loud.astype(float), np.ones(2 * keep + 1), mode="full")[keep : keep + n] > 0
     if kept.sum() < 4:
         return wave
     return frames[kept].reshape(-1)
