@@ -177,7 +177,9 @@ def _speech_scores(item, suite, out, rate, target, judges, scores) -> None:
     if item.domain != "speech" and item.operation not in ("TTS", "SpeechEdit"):
         return
     if transcript:
-        heard = judges.whisper.transcribe(out, rate, language=item.language).text
+        # The instruction's language is not always the speech's (a German request can edit English speech).
+        spoken = item.extra.get("speech_language") or item.language
+        heard = judges.whisper.transcribe(out, rate, language=spoken).text
         scores["asr_text"] = heard
         scores["wer"] = metrics.word_error_rate(transcript, heard)
         scores["cer"] = metrics.character_error_rate(transcript, heard)
