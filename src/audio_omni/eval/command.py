@@ -129,6 +129,8 @@ def eval_suite_command(
     split: Annotated[str, typer.Option(help="shard split to convert")] = "test",
     per_group: Annotated[int, typer.Option(help="pairs kept per (operation, domain, language); "
                                                 "per operation for the built-in benchmark")] = 8,
+    verify: Annotated[bool, typer.Option(help="shards: keep only pairs whose change the tagger can hear on the "
+                                              "reference pair itself (rejections are counted in suite.json)")] = True,
 ) -> None:
     """Build an evaluation suite: from the data engine's test shards, or from real Debian clips."""
     from audio_omni.eval.benchmarks import build_debian_benchmark
@@ -138,7 +140,7 @@ def eval_suite_command(
         if shards is None:
             suite = build_debian_benchmark(out, per_operation=per_group)
         else:
-            suite = build_suite_from_shards(shards, out, split=split, per_group=per_group)
+            suite = build_suite_from_shards(shards, out, split=split, per_group=per_group, verify=verify)
     except (AudioOmniError, FileNotFoundError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -77,10 +77,18 @@ class Expectation:
         return sorted(set(self.appear) | set(self.disappear) | set(self.present))
 
 
+# Taxonomy labels the tagger has no class for, judged through the class that contains them.
+TAGGER_ALIASES = {"Male speech, man speaking": "Speech", "Female speech, woman speaking": "Speech"}
+
+
+def _tagger_label(label: str | None) -> str | None:
+    return TAGGER_ALIASES.get(label, label) if label else label
+
+
 def expectation(operation: str, labels: dict) -> Expectation:
-    before = list(dict.fromkeys(labels.get("present_before") or []))
-    after = list(dict.fromkeys(labels.get("present_after") or []))
-    target = labels.get("target")
+    before = list(dict.fromkeys(_tagger_label(c) for c in labels.get("present_before") or []))
+    after = list(dict.fromkeys(_tagger_label(c) for c in labels.get("present_after") or []))
+    target = _tagger_label(labels.get("target"))
     appear = [c for c in after if c not in before]
     disappear = [c for c in before if c not in after]
     present = []

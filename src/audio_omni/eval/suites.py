@@ -208,13 +208,20 @@ def build_suite_from_shards(
     split: str = "test",
     per_group: int | None = 4,
     limit: int | None = None,
+    verify: bool = False,
 ) -> Suite:
     """Convert the ``split`` pair shards in ``shards`` (team format) into a suite directory ``out``.
 
     ``per_group`` keeps at most that many pairs per (task, domain, language) so that every operation, domain
     and language is covered while the suite stays small; None keeps all. Unreadable samples are skipped and
     logged. The suite is built in a temporary sibling directory and renamed into place.
+
+    ``verify`` keeps only tagger-judged pairs whose own reference pair the tagger can judge (the instructed
+    change is heard between source and target), as the built-in Debian benchmark does; the rejected pairs are
+    counted per class in suite.json, so the selection is visible.
     """
+    rejected: dict[str, int] = defaultdict(int)
+    verifier = _ReferenceVerifier() if verify else None
     shards, out = Path(shards), Path(out)
     tars = sorted((shards / split).glob(f"{split}-*.tar"))
     if not tars:
@@ -233,6 +240,17 @@ def build_suite_from_shards(
                 continue
             for key, members in samples:
                 item = _item_from_sample(key, members, tmp, split, counts, per_group)
+                if item is not None and verifier is not None:
+                    failed = verifier.unjudgeable(tmp, item)
+                    if failed:
+                        for label in failed:
+                            rejected[label] += 1
+                        counts[(item.operation, item.domain, item.language)] -= 1
+                        for key_name in (*_AUDIO_KEYS, "residual"):
+                            rel = getattr(item, key_name, None) or item.extra.get(key_name)
+                            if rel:
+                                (tmp / rel).unlink(missing_ok=True)
+                        item = None
                 if item is not None:
                     items.append(item)
                 if limit is not None and len(items) >= limit:
@@ -245,6 +263,7 @@ def build_suite_from_shards(
         write_manifest(tmp, items)
         (tmp / "suite.json").write_text(json.dumps({
             "built_from": str(shards), "split": split, "per_group": per_group, "items": len(items),
+            "tagger_verified": verify, "rejected_pairs_per_class": dict(sorted(rejected.items())),
         }, indent=2))
         if out.exists():
             shutil.rmtree(out)
@@ -253,6 +272,33 @@ def build_suite_from_shards(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return read_suite(out)
+
+
+class _ReferenceVerifier:
+    """Is every instructed class of an item heard changing between its source and target?"""
+
+    def __init__(self):
+        from audio_omni.judges.yamnet import YamnetTagger
+
+        self.tagger = YamnetTagger.from_installed()
+
+    def unjudgeable(self, root: Path, item: SuiteItem) -> list[str]:
+        from audio_omni.audio.io import load_audio
+        from audio_omni.eval import judging
+
+        exp = judging.expectation(item.operation, item.labels)
+        if item.is_generation or not exp.judged or item.source is None or item.target is None:
+            return []  # judged by other means (loudness, ASR, speaker, FAD): nothing for the tagger to verify
+        views = []
+        for rel in (item.source, item.target):
+            wave, rate = load_audio(root / rel)
+            wave = wave.numpy()
+            if item.region is not None:
+                start, end = (int(round(t * rate)) for t in item.region)
+                wave = wave[..., start:end]
+            views.append(judging.tag_view(self.tagger, wave, rate))
+        checks = judging.reference_checks(views[0], views[1], exp, self.tagger.index)
+        return [c["class"] for c in checks if not c["judgeable"]]
 
 
 def _item_from_sample(key, members, root: Path, split, counts, per_group) -> SuiteItem | None:
