@@ -10,14 +10,12 @@ still checks every pair and flags classes the tagger cannot tell apart in a mixt
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from audio_omni.atomic import replacing_directory
 from audio_omni.audio.io import load_audio
 from audio_omni.eval.suites import Suite, SuiteItem, read_suite, save_flac, write_manifest
 
@@ -185,10 +183,8 @@ def build_debian_benchmark(
     pools = {c.label: _clips(c, rate) for c in CLASSES}
     n = int(seconds * rate)
     rejected: dict[str, int] = {}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     items: list[SuiteItem] = []
-    try:
+    with replacing_directory(out) as tmp:
         (tmp / "audio").mkdir()
         for op in OPERATIONS:
             for k in range(per_operation):
@@ -217,10 +213,4 @@ def build_debian_benchmark(
             "licence_note": "clips from Debian packages minetest-data, lincity-ng-data, sonic-pi-samples (CC0), "
                             "wesnoth-1.16-data, asterisk-core-sounds-en-wav; see each package's copyright file",
         }, indent=2))
-        if out.exists():
-            shutil.rmtree(out)
-        os.rename(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return read_suite(out)

@@ -19,7 +19,6 @@ import io
 import json
 import logging
 import os
-import shutil
 import tarfile
 import tempfile
 from collections import defaultdict
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from audio_omni.atomic import replacing_directory
 from audio_omni.errors import AudioOmniError
 
 log = logging.getLogger(__name__)
@@ -226,9 +226,7 @@ def build_suite_from_shards(
     tars = sorted((shards / split).glob(f"{split}-*.tar"))
     if not tars:
         raise SuiteError(f"no {split} shards in {shards / split} (expected {split}-NNNNNN.tar)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with replacing_directory(out) as tmp:
         (tmp / "audio").mkdir()
         counts: dict[tuple, int] = defaultdict(int)
         items: list[SuiteItem] = []
@@ -265,12 +263,6 @@ def build_suite_from_shards(
             "built_from": str(shards), "split": split, "per_group": per_group, "items": len(items),
             "tagger_verified": verify, "rejected_pairs_per_class": dict(sorted(rejected.items())),
         }, indent=2))
-        if out.exists():
-            shutil.rmtree(out)
-        os.rename(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return read_suite(out)
 
 

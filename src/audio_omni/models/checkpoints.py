@@ -13,15 +13,13 @@ asks for partial loading, which returns a report of what was skipped.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
+from audio_omni.atomic import replacing_directory
 from audio_omni.errors import CheckpointError
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.config import ModelConfig, parse_config
@@ -136,31 +134,17 @@ def persistent_state_dict(model: AudioOmniModel, canonical: bool = True) -> dict
     return out
 
 
-def _atomic_directory(target: Path):
-    """A temp sibling directory that replaces `target` only once fully written."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+def save_pretrained(
+    model: AudioOmniModel, directory: str | Path, state: dict[str, torch.Tensor] | None = None
+) -> Path:
+    """Write config.json + model.safetensors atomically (an interrupted save never leaves a half checkpoint).
 
-
-def save_pretrained(model: AudioOmniModel, directory: str | Path) -> Path:
-    """Write config.json + model.safetensors atomically (an interrupted save never leaves a half checkpoint)."""
+    `state` replaces the model's own weights in the file (e.g. EMA weights at the end of training)."""
     directory = Path(directory)
-    tmp = _atomic_directory(directory)
-    try:
+    with replacing_directory(directory) as tmp:
         (tmp / CONFIG_NAME).write_text(json.dumps(model.config.to_dict(), indent=2), encoding="utf-8")
-        save_file(persistent_state_dict(model), str(tmp / WEIGHTS_NAME), metadata={"format": "audio-omni"})
-        if directory.exists():
-            backup = directory.with_name(f".{directory.name}.old")
-            if backup.exists():
-                shutil.rmtree(backup)
-            os.replace(directory, backup)
-            os.replace(tmp, directory)
-            shutil.rmtree(backup)
-        else:
-            os.replace(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        weights = persistent_state_dict(model) if state is None else state
+        save_file(weights, str(tmp / WEIGHTS_NAME), metadata={"format": "audio-omni"})
     return directory
 
 

@@ -16,7 +16,6 @@ import math
 import os
 import shutil
 import signal
-import tempfile
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -25,6 +24,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from audio_omni.atomic import replacing_directory, write_text_atomic
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.builders import build_model
 from audio_omni.models.checkpoints import (
@@ -146,25 +146,6 @@ def ema_state(model: AudioOmniModel, ema) -> dict[str, torch.Tensor]:
     return state
 
 
-def _write_atomic_dir(target: Path, write) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        write(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 class Trainer:
     def __init__(self, config: TrainConfig):
         from accelerate import Accelerator
@@ -242,8 +223,7 @@ class Trainer:
         optimizer = self._optimizer_state()
         target = self.checkpoint_root / f"step-{self.step:08d}"
         if self.main:
-
-            def write(tmp: Path) -> None:
+            with replacing_directory(target) as tmp:
                 save_file(model_state, str(tmp / "model.safetensors"))
                 save_file(ema, str(tmp / "ema.safetensors"))
                 torch.save(optimizer, tmp / "optimizer.pt")
@@ -253,9 +233,7 @@ class Trainer:
                 state = {"step": self.step, "world_size": self.world, "config": run_config}
                 (tmp / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
                 (tmp / "config.json").write_text(json.dumps(self.model.config.to_dict(), indent=2), encoding="utf-8")
-
-            _write_atomic_dir(target, write)
-            _write_text_atomic(self.checkpoint_root / LATEST, target.name)
+            write_text_atomic(self.checkpoint_root / LATEST, target.name)
             self._prune()
         self.accelerator.wait_for_everyone()
         return target
@@ -309,7 +287,7 @@ class Trainer:
         state = ema_state(self.model, self.ema) if use_ema else full_model_state(self.model)
         directory = Path(directory)
         if self.main:
-            _write_atomic_dir(directory, lambda tmp: _export_into(tmp, self.model, state))
+            save_pretrained(self.model, directory, state=state)
         self.accelerator.wait_for_everyone()
         return directory
 
@@ -406,7 +384,7 @@ class Trainer:
         digests: list = [None] * self.world
         dist.all_gather_object(digests, digest.hexdigest())
         if self.main:
-            _write_text_atomic(self.out / "replicas.json", json.dumps({"step": self.step, "digests": digests}))
+            write_text_atomic(self.out / "replicas.json", json.dumps({"step": self.step, "digests": digests}))
         if len(set(digests)) != 1:
             raise RuntimeError(f"data-parallel replicas diverged at step {self.step}: {digests}")
 
@@ -451,11 +429,6 @@ def _ema_meta(ema) -> dict:
     return {"optimization_step": int(ema.optimization_step), "decay": float(ema.decay)}
 
 
-def _export_into(tmp: Path, model: AudioOmniModel, state: dict[str, torch.Tensor]) -> None:
-    (tmp / "config.json").write_text(json.dumps(model.config.to_dict(), indent=2), encoding="utf-8")
-    save_file(state, str(tmp / "model.safetensors"), metadata={"format": "audio-omni"})
-
-
 def run_training(config: TrainConfig, resume: str | bool | None = None) -> Path:
     trainer = Trainer(config)
     if resume:
@@ -463,4 +436,4 @@ def run_training(config: TrainConfig, resume: str | bool | None = None) -> Path:
     return trainer.train()
 
 
-__all__ = ["FlowObjective", "Trainer", "build_training_model", "run_training", "save_pretrained"]
+__all__ = ["FlowObjective", "Trainer", "build_training_model", "run_training"]
