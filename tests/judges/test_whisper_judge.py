@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from audio_omni.audio.io import load_audio
 from audio_omni.eval.metrics import word_error_rate
-
-pytest.importorskip("faster_whisper")
 
 
 def test_whisper_transcribes_librivox_and_names_the_language():

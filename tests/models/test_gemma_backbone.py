@@ -18,15 +18,6 @@ from audio_omni.models.mllm.gemma import GemmaBackbone
 PROMPTS = ["A dog barks twice in the rain, then a car passes.", "Un piano suave", "雨の音"]
 
 
-def _gemma_installed() -> bool:
-    try:
-        gemma.gguf_parts()
-    except AssetError:
-        return False
-    return True
-
-
-needs_gemma = pytest.mark.skipif(not _gemma_installed(), reason=f"Gemma GGUF not installed: {gemma.GEMMA_PIP_COMMAND}")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +56,6 @@ def test_failed_cache_build_leaves_nothing_behind(tmp_path):
 
 
 @pytest.mark.slow
-@needs_gemma
 def test_cache_loads_fast_in_a_fresh_process(backbone):
     cache = gemma.converted_cache()  # exists already: the fixture converted it
     code = (
@@ -82,7 +72,6 @@ def test_cache_loads_fast_in_a_fresh_process(backbone):
 
 
 @pytest.mark.slow
-@needs_gemma
 def test_hidden_states_shape_mask_and_padding(backbone):
     assert isinstance(backbone, MLLMBackbone)
     assert backbone.hidden_size == 640
@@ -110,7 +99,6 @@ def test_hidden_states_shape_mask_and_padding(backbone):
 
 
 @pytest.mark.slow
-@needs_gemma
 def test_cache_matches_the_gguf_load(backbone):
     # The conversion stored the GGUF model's layer -2 features of fixed prompts next to the weights (and
     # refused to publish the cache if the saved copy disagreed); the cache read back must reproduce them.
@@ -122,7 +110,6 @@ def test_cache_matches_the_gguf_load(backbone):
 
 
 @pytest.mark.slow
-@needs_gemma
 def test_answer_continues_text(backbone):
     text = backbone.answer("Question: which animal says moo?\nAnswer:", max_new_tokens=8)
     assert isinstance(text, str) and text
