@@ -118,11 +118,12 @@ def test_read_suite_skips_bad_lines_with_reasons(tmp_path):
 
 def test_verified_builder_keeps_only_pairs_the_tagger_can_judge(tmp_path):
     """Removing one of two voices leaves speech: the tagger cannot hear that Remove, so verification drops it
-    (and says so in suite.json), while Extract (speech present) and TTS (not tagger-judged) stay."""
+    (and says so in suite.json); the TTS pair's transcript ("hello world") is not what its recording says, so
+    Whisper cannot read the ground truth and it is dropped too; Extract (speech present) stays."""
     shards = write_test_shards(tmp_path / "shards")
     suite = build_suite_from_shards(shards, tmp_path / "suite", per_group=2, verify=True)
-    assert sorted(i.operation for i in suite.items) == ["Extract", "TTS"]
+    assert sorted(i.operation for i in suite.items) == ["Extract"]
     info = json.loads((tmp_path / "suite" / "suite.json").read_text())
-    assert info["tagger_verified"] is True and info["rejected_pairs_per_class"] == {"Speech": 3}
+    assert info["verified"] is True and info["rejected_pairs_per_check"] == {"ASR (en)": 1, "Speech": 3}
     kept = {p.name for p in (tmp_path / "suite" / "audio").iterdir()}
     assert all(name.split(".")[0] in {i.id for i in suite.items} for name in kept)  # no orphaned audio

@@ -1,4 +1,4 @@
-"""Instruction success by the tagger: does the instructed class appear, disappear, stay isolated or swap?
+"""The tagger's side of instruction success: which classes must appear, disappear or stay, and whether they do.
 
 A class counts as present in a clip when its probability reaches ``PRESENCE_THRESHOLD`` in at least one
 non-silent 0.96 s tagger window (events in a mixture are short; a clip-level mean would dilute them).
@@ -10,11 +10,11 @@ What must appear and disappear follows from the item's labels:
 * keep = classes present before and after, other than the target (preservation, not success).
 
 ``Level`` is judged by loudness instead: the output must move at least half-way from the source's
-loudness towards the target's. Operations with nothing to appear or disappear get no success value.
+loudness towards the target's. The checks of every operation are assembled in :mod:`audio_omni.eval.success`.
 
-Whether the tagger can judge an item is checked on the reference pair itself: treating the ground-truth
-target as the output must succeed, and treating the unchanged source as the output must fail. A class
-whose items fail that check too often is flagged and left out of success rates (see :func:`calibrate`).
+Whether an item can be judged is checked on the reference pair itself: treating the ground-truth target as
+the output must succeed, and treating the unchanged source as the output must fail. A class (or other
+check key) whose items fail that too often is flagged and left out of success rates (see :func:`calibrate`).
 """
 
 from __future__ import annotations
@@ -81,14 +81,14 @@ class Expectation:
 TAGGER_ALIASES = {"Male speech, man speaking": "Speech", "Female speech, woman speaking": "Speech"}
 
 
-def _tagger_label(label: str | None) -> str | None:
+def tagger_label(label: str | None) -> str | None:
     return TAGGER_ALIASES.get(label, label) if label else label
 
 
 def expectation(operation: str, labels: dict) -> Expectation:
-    before = list(dict.fromkeys(_tagger_label(c) for c in labels.get("present_before") or []))
-    after = list(dict.fromkeys(_tagger_label(c) for c in labels.get("present_after") or []))
-    target = _tagger_label(labels.get("target"))
+    before = list(dict.fromkeys(tagger_label(c) for c in labels.get("present_before") or []))
+    after = list(dict.fromkeys(tagger_label(c) for c in labels.get("present_after") or []))
+    target = tagger_label(labels.get("target"))
     appear = [c for c in after if c not in before]
     disappear = [c for c in before if c not in after]
     present = []
@@ -105,18 +105,6 @@ def expectation(operation: str, labels: dict) -> Expectation:
     return Expectation(appear=appear, disappear=disappear, present=present, keep=keep)
 
 
-def unknown_classes(exp: Expectation, index: dict[str, int]) -> list[str]:
-    return [c for c in exp.classes + exp.keep if c not in index]
-
-
-def tag_success(view: TagView, exp: Expectation, index: dict[str, int], threshold=PRESENCE_THRESHOLD) -> bool | None:
-    if not exp.judged or unknown_classes(exp, index):
-        return None
-    ok_appear = all(view.presence(index[c]) >= threshold for c in exp.appear + exp.present)
-    ok_disappear = all(view.presence(index[c]) < threshold for c in exp.disappear)
-    return bool(ok_appear and ok_disappear)
-
-
 def kept_fraction(view: TagView, exp: Expectation, index: dict[str, int], threshold=PRESENCE_THRESHOLD):
     keep = [c for c in exp.keep if c in index]
     if not keep:
@@ -130,30 +118,6 @@ def level_success(out_lufs: float, source_lufs: float, target_lufs: float) -> bo
     return abs(out_lufs - target_lufs) <= 0.5 * abs(source_lufs - target_lufs)
 
 
-def reference_checks(source: TagView, target: TagView, exp: Expectation, index: dict[str, int],
-                     threshold=PRESENCE_THRESHOLD) -> list[dict]:
-    """Per instructed class, can the tagger see the change on the reference pair itself?
-
-    For a class that must appear: present in the ground-truth target and absent from the source; for one
-    that must disappear: the reverse; for one that must stay present (Extract): present in the target.
-    ``target_ok`` False means the oracle's own output is misjudged.
-    """
-    checks = []
-    for c in exp.classes:
-        if c not in index:
-            checks.append({"class": c, "target_ok": False, "source_ok": False, "judgeable": False, "unknown": True})
-            continue
-        p_src, p_tgt = source.presence(index[c]), target.presence(index[c])
-        direction = "appear" if c in exp.appear else "present" if c in exp.present else "disappear"
-        target_ok = p_tgt >= threshold if direction != "disappear" else p_tgt < threshold
-        source_ok = {"appear": p_src < threshold, "present": True, "disappear": p_src >= threshold}[direction]
-        checks.append({"class": c, "direction": direction,
-                       "source_presence": round(p_src, 4), "target_presence": round(p_tgt, 4),
-                       "target_ok": bool(target_ok), "source_ok": bool(source_ok),
-                       "judgeable": bool(target_ok and source_ok)})
-    return checks
-
-
 @dataclass
 class ClassFlag:
     label: str
@@ -163,10 +127,10 @@ class ClassFlag:
 
 
 def calibrate(checks: list[dict]) -> dict[str, ClassFlag]:
-    """Flag classes the tagger cannot judge reliably, from all items' :func:`reference_checks`.
+    """Flag check keys (tagger classes, ``ASR (lang)``, ``speaker``, ...) that cannot be judged reliably.
 
-    Returns {class: flag} for the flagged classes only; items involving a flagged class are left out of
-    success rates.
+    ``checks`` are the records of every item's checks (:meth:`audio_omni.eval.success.Check.record`).
+    Returns {key: flag} for the flagged keys only; items involving a flagged key are left out of success rates.
     """
     per_class: dict[str, list[dict]] = defaultdict(list)
     for check in checks:
@@ -184,7 +148,7 @@ def calibrate(checks: list[dict]) -> dict[str, ClassFlag]:
             if missed:
                 parts.append(f"the ground-truth target is misjudged in {missed}/{total} items (oracle fails)")
             if unseen:
-                parts.append(f"the source already looks edited in {unseen}/{total} items "
-                             "(class not heard in the mixture, or already present)")
+                parts.append(f"the source already looks edited in {unseen}/{total} items (the judge hears no "
+                             "change between source and target: class not heard in the mixture, or already there)")
             flags[label] = ClassFlag(label, judgeable, total, "; ".join(parts))
     return flags

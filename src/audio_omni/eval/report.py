@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+from audio_omni.atomic import write_text_atomic
 
 
 def _fmt(value, pct: bool = False) -> str:
@@ -52,10 +40,12 @@ def markdown(report: dict) -> str:
         f"{report['items']} items, seed {report['seed']}, steps {report['steps'] or 'default'}, "
         f"{report['summary']['wall_seconds']:.0f} s wall time ({report['device']}).",
         "",
-        "Success is judged by the YAMNet tagger (instructed class appears / disappears / is isolated / is "
-        "swapped; Level by loudness), over the items whose classes the tagger can judge (`judged`). "
-        "`identity` and `oracle` are the same judgement applied to the unchanged source and to the "
-        "ground-truth target.",
+        "Success: the YAMNet tagger hears the instructed class appear / disappear / stay isolated / be swapped "
+        "(inside the region for Region; the caption's class for T2A/T2M); Level by loudness; SpeechEdit by "
+        "Whisper (closer to the target's words than the source's); speech Style Transfer by the speaker "
+        "encoder (closer to the new voice); TTS by intelligibility and voice similarity relative to the "
+        "ground truth. Rates are over the items whose checks can be judged (`judged`). `identity` and "
+        "`oracle` are the same judgement applied to the unchanged source and to the ground-truth target.",
         "",
         "| operation | items | judged | " + " | ".join(c[1] for c in used) + " |",
         "|---|---:|---:|" + "---:|" * len(used),
@@ -72,7 +62,7 @@ def markdown(report: dict) -> str:
     if flagged:
         lines += [f"- **{f['class']}** ({f['judgeable_items']}/{f['items']} judgeable): {f['reason']}" for f in flagged]
     else:
-        lines.append("None: the tagger recognised every instructed class on the reference pairs.")
+        lines.append("None: the judges recognised every instructed change on the reference pairs.")
     if report.get("skipped"):
         lines += ["", "## Suite entries skipped", ""]
         lines += [f"- {where}: {why}" for where, why in report["skipped"]]
@@ -84,6 +74,6 @@ def markdown(report: dict) -> str:
 
 def write_report(out: Path, report: dict) -> tuple[Path, Path]:
     json_path, md_path = out / "report.json", out / "report.md"
-    _atomic_write(json_path, json.dumps(report, indent=2, ensure_ascii=False, default=float))
-    _atomic_write(md_path, markdown(report))
+    write_text_atomic(json_path, json.dumps(report, indent=2, ensure_ascii=False, default=float))
+    write_text_atomic(md_path, markdown(report))
     return json_path, md_path

@@ -1,10 +1,11 @@
 """Run a system over a suite: per-item judgements and metrics, aggregated per operation.
 
 Per item: the system's output is saved, resampled to the target's rate and compared with the target
-(SI-SDR, log-spectral and mel distance, loudness), the tagger judges instruction success and
-preservation (classes that should stay; outside an edit region, the waveform against the source), and
-speech / music items get ASR error rates, speaker similarity, pitch and tempo agreement. Identity and
-oracle successes are computed on every item from the reference pair, so each report carries both.
+(SI-SDR, log-spectral and mel distance, loudness), the checks of :mod:`audio_omni.eval.success` judge
+instruction success (tagger, loudness, ASR or speaker, by operation), preservation is measured (classes that
+should stay; outside an edit region, the waveform against the source), and speech / music items get ASR
+error rates, speaker similarity, pitch and tempo agreement. Identity and oracle successes are computed on
+every item from the reference pair, so each report carries both.
 """
 
 from __future__ import annotations
@@ -17,50 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_omni.audio.io import load_audio, loudness_lufs, prepare_audio
-from audio_omni.eval import judging, metrics
+from audio_omni.audio.io import load_audio, prepare_audio
+from audio_omni.eval import judging, metrics, success
+from audio_omni.eval.success import Judges
 from audio_omni.eval.suites import Suite, SuiteItem, save_flac
 
 log = logging.getLogger(__name__)
-
-
-class Judges:
-    """Frozen judges, loaded on first use (Whisper, the speaker encoder and CREPE only when needed)."""
-
-    def __init__(self) -> None:
-        self._tagger = self._whisper = self._speaker = self._pitch = None
-
-    @property
-    def tagger(self):
-        if self._tagger is None:
-            from audio_omni.judges.yamnet import YamnetTagger
-
-            self._tagger = YamnetTagger.from_installed()
-        return self._tagger
-
-    @property
-    def whisper(self):
-        if self._whisper is None:
-            from audio_omni.judges.whisper import WhisperJudge
-
-            self._whisper = WhisperJudge.from_installed()
-        return self._whisper
-
-    @property
-    def speaker(self):
-        if self._speaker is None:
-            from audio_omni.judges.speaker import SpeakerEncoder
-
-            self._speaker = SpeakerEncoder.from_installed()
-        return self._speaker
-
-    @property
-    def pitch(self):
-        if self._pitch is None:
-            from audio_omni.judges.pitch import CrepePitch
-
-            self._pitch = CrepePitch.from_installed("tiny")
-        return self._pitch
 
 
 def _load(suite: Suite, rel: str | None):
@@ -70,30 +33,18 @@ def _load(suite: Suite, rel: str | None):
     return wave.numpy(), rate
 
 
-def _crop(wave: np.ndarray, rate: int, region, inside: bool) -> np.ndarray:
-    start, end = (int(round(t * rate)) for t in region)
-    if inside:
-        return wave[..., start:end]
-    return np.concatenate([wave[..., :start], wave[..., end:]], axis=-1)
-
-
-def _lufs(wave: np.ndarray, rate: int) -> float:
-    try:
-        return float(loudness_lufs(wave, rate))
-    except Exception:
-        return float("nan")
-
-
 def _finite(x):
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
 
 
+def _outside(wave: np.ndarray, rate: int, region) -> np.ndarray:
+    start, end = (int(round(t * rate)) for t in region)
+    return np.concatenate([wave[..., :start], wave[..., end:]], axis=-1)
+
+
 def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir: Path, seed: int) -> dict:
-    source, sr_src = _load(suite, item.source)
-    target, sr_tgt = _load(suite, item.target)
-    rate = sr_tgt or sr_src
-    if source is not None and sr_src != rate:
-        source = prepare_audio(source, sr_src, rate, name="source")[0].numpy()
+    waves, rate, voice_rate = success.load_waves(item, suite.root)
+    source, target, residual = waves["source"], waves["target"], waves["residual"]
     record: dict = {"id": item.id, "operation": item.operation, "language": item.language, "domain": item.domain,
                     "labels": item.labels, "region": item.region}
     window = getattr(system, "max_duration", None)  # a model's longest input: judge that excerpt of the pair
@@ -101,8 +52,7 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
         keep = int(window * rate)
         longest = max(x.shape[-1] for x in (source, target) if x is not None)
         if longest > keep:
-            source = None if source is None else source[..., :keep]
-            target = None if target is None else target[..., :keep]
+            source, target, residual = (None if x is None else x[..., :keep] for x in (source, target, residual))
             record["cropped_to_seconds"] = round(keep / rate, 3)
             if item.region is not None and item.region[0] * rate >= keep - rate // 10:
                 record["status"] = "skipped: the edit region lies beyond the model's window"
@@ -125,33 +75,18 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
         out = prepare_audio(out, out_rate, rate, name="output", max_seconds=None)[0].numpy()
     record["status"] = "ok"
 
-    tagger = judges.tagger
-    exp = judging.expectation(item.operation, item.labels)
-    view_out = judging.tag_view(tagger, out, rate)
-    scores: dict = {}
+    waves = {**waves, "output": out, "source": source, "target": target, "residual": residual}
+    evidence = success.Evidence(item, waves, rate, judges, voice_rate=voice_rate)
+    checks = success.checks_for(evidence)
+    record["reference_checks"] = [c.record() for c in checks]
+    scores: dict = dict(success.item_success(checks))
     if not item.is_generation and source is not None:
-        if item.region is not None:  # success is judged inside the region, preservation outside it
-            source_in, out_in = _crop(source, rate, item.region, True), _crop(out, rate, item.region, True)
-            target_in = _crop(target, rate, item.region, True) if target is not None else None
-            view_out = judging.tag_view(tagger, out_in, rate)
-        else:
-            source_in, target_in = source, target
-        view_src = judging.tag_view(tagger, source_in, rate)
-        if exp.judged and target_in is not None:
-            view_tgt = judging.tag_view(tagger, target_in, rate)
-            record["reference_checks"] = judging.reference_checks(view_src, view_tgt, exp, tagger.index)
-            scores["success"] = judging.tag_success(view_out, exp, tagger.index)
-            scores["identity_success"] = judging.tag_success(view_src, exp, tagger.index)
-            scores["oracle_success"] = judging.tag_success(view_tgt, exp, tagger.index)
-        if item.operation == "Level" and target is not None:
-            l_src, l_tgt, l_out = _lufs(source, rate), _lufs(target, rate), _lufs(out, rate)
-            scores["success"] = judging.level_success(l_out, l_src, l_tgt)
-            scores["identity_success"] = judging.level_success(l_src, l_src, l_tgt)
-            scores["oracle_success"] = judging.level_success(l_tgt, l_src, l_tgt)
-        scores["kept_classes"] = judging.kept_fraction(view_out, exp, tagger.index)
-        if item.region is not None:
-            outside_src = _crop(source, rate, item.region, False)
-            outside_out = _crop(out, rate, item.region, False)
+        op = (item.extra.get("region_operation") or "Remove") if item.operation == "Region" else item.operation
+        exp = judging.expectation(op, item.labels)
+        scores["kept_classes"] = judging.kept_fraction(evidence.view("output", item.region), exp,
+                                                       judges.tagger.index)
+        if item.region is not None:  # preservation outside the edited region
+            outside_src, outside_out = _outside(source, rate, item.region), _outside(out, rate, item.region)
             if outside_src.shape[-1] > rate // 10:
                 scores["outside_region_si_sdr"] = metrics.si_sdr(outside_out, outside_src)
                 scores["outside_region_mel_distance"] = metrics.mel_distance(outside_out, outside_src, rate)
@@ -161,31 +96,30 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
         scores["mel_distance"] = metrics.mel_distance(out, target, rate)
         scores["loudness_difference"] = metrics.loudness_difference(out, target, rate)
         if item.is_generation:
-            view_tgt = judging.tag_view(tagger, target, rate)
-            scores["kl"] = metrics.kl_divergence(view_tgt.clip_probabilities(), view_out.clip_probabilities())
-            record["_embeddings"] = (tagger.patch_embeddings(out[0] if out.shape[0] == 1 else out.mean(0), rate),
-                                     tagger.patch_embeddings(target.mean(0), rate))
-    _speech_scores(item, suite, out, rate, target, judges, scores)
+            p_out, p_tgt = evidence.view("output").clip_probabilities(), evidence.view("target").clip_probabilities()
+            scores["kl"] = metrics.kl_divergence(p_tgt, p_out)
+            record["_embeddings"] = (judges.tagger.patch_embeddings(out.mean(0), rate),
+                                     judges.tagger.patch_embeddings(target.mean(0), rate))
+    _speech_scores(item, evidence, scores)
     _music_scores(item, out, rate, target, judges, scores)
     record["scores"] = {k: _finite(v) for k, v in scores.items()}
-    record["top_classes"] = tagger.top_from_probabilities(view_out.clip_probabilities(), 3)
+    record["top_classes"] = judges.tagger.top_from_probabilities(evidence.view("output").clip_probabilities(), 3)
     return record
 
 
-def _speech_scores(item, suite, out, rate, target, judges, scores) -> None:
+def _speech_scores(item, evidence: success.Evidence, scores) -> None:
     transcript = item.transcript or item.extra.get("transcript")
     if item.domain != "speech" and item.operation not in ("TTS", "SpeechEdit"):
         return
     if transcript:
-        # The instruction's language is not always the speech's (a German request can edit English speech).
-        spoken = item.extra.get("speech_language") or item.language
-        heard = judges.whisper.transcribe(out, rate, language=spoken).text
+        heard = evidence.transcript("output")
         scores["asr_text"] = heard
         scores["wer"] = metrics.word_error_rate(transcript, heard)
         scores["cer"] = metrics.character_error_rate(transcript, heard)
-    reference, ref_rate = _load(suite, item.voice) if item.voice else (target, rate)
-    if reference is not None:
-        scores["speaker_similarity"] = judges.speaker.similarity(out, rate, reference, ref_rate)
+    if evidence.waves["voice"] is not None:
+        scores["speaker_similarity"] = evidence.similarity("output", evidence.waves["voice"], evidence.voice_rate)
+    elif evidence.waves["target"] is not None:
+        scores["speaker_similarity"] = evidence.similarity("output", evidence.waves["target"])
 
 
 def _music_scores(item, out, rate, target, judges, scores) -> None:

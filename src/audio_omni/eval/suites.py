@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.jsonl"
 EDIT_OPERATIONS = ("Add", "Remove", "Extract", "Style Transfer", "Replace", "Level", "Region", "SpeechEdit")
 GENERATION_OPERATIONS = ("T2A", "T2M", "TTS")
-OPERATIONS = EDIT_OPERATIONS + GENERATION_OPERATIONS
+#: Understanding: the model answers ``instruction`` (a question) about ``source``; see eval/understanding.py.
+UNDERSTANDING_OPERATIONS = ("Tagging", "ASR")
+OPERATIONS = EDIT_OPERATIONS + GENERATION_OPERATIONS + UNDERSTANDING_OPERATIONS
 _AUDIO_KEYS = ("source", "target", "voice")
 
 
@@ -65,6 +67,10 @@ class SuiteItem:
     @property
     def is_generation(self) -> bool:
         return self.operation in GENERATION_OPERATIONS
+
+    @property
+    def is_understanding(self) -> bool:
+        return self.operation in UNDERSTANDING_OPERATIONS
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -150,8 +156,8 @@ def read_suite(root: str | Path, limit: int | None = None) -> Suite:
 
 def _missing_audio(root: Path, item: SuiteItem) -> str | None:
     if not item.is_generation and item.source is None:
-        return "edit item without source audio"
-    if item.target is None and item.operation != "SpeechEdit":
+        return "item without source audio (the audio to edit or to ask about)"
+    if item.target is None and item.operation != "SpeechEdit" and not item.is_understanding:
         return "no target audio"
     for key in _AUDIO_KEYS:
         rel = getattr(item, key)
@@ -216,9 +222,10 @@ def build_suite_from_shards(
     and language is covered while the suite stays small; None keeps all. Unreadable samples are skipped and
     logged. The suite is built in a temporary sibling directory and renamed into place.
 
-    ``verify`` keeps only tagger-judged pairs whose own reference pair the tagger can judge (the instructed
-    change is heard between source and target), as the built-in Debian benchmark does; the rejected pairs are
-    counted per class in suite.json, so the selection is visible.
+    ``verify`` keeps only pairs whose success checks can be judged on their own reference pair (the instructed
+    change is heard between source and target; for generation, the judges recognise the target), as the
+    built-in Debian benchmark does; the rejected pairs are counted per check key in suite.json, so the
+    selection is visible.
     """
     rejected: dict[str, int] = defaultdict(int)
     verifier = _ReferenceVerifier() if verify else None
@@ -261,36 +268,24 @@ def build_suite_from_shards(
         write_manifest(tmp, items)
         (tmp / "suite.json").write_text(json.dumps({
             "built_from": str(shards), "split": split, "per_group": per_group, "items": len(items),
-            "tagger_verified": verify, "rejected_pairs_per_class": dict(sorted(rejected.items())),
+            "verified": verify, "rejected_pairs_per_check": dict(sorted(rejected.items())),
         }, indent=2))
     return read_suite(out)
 
 
 class _ReferenceVerifier:
-    """Is every instructed class of an item heard changing between its source and target?"""
+    """Can every success check of an item be judged on its own reference pair (the oracle passes, the
+    unchanged source does not)? The same checks as the evaluation (:mod:`audio_omni.eval.success`)."""
 
     def __init__(self):
-        from audio_omni.judges.yamnet import YamnetTagger
+        from audio_omni.eval.success import Judges
 
-        self.tagger = YamnetTagger.from_installed()
+        self.judges = Judges()
 
     def unjudgeable(self, root: Path, item: SuiteItem) -> list[str]:
-        from audio_omni.audio.io import load_audio
-        from audio_omni.eval import judging
+        from audio_omni.eval.success import reference_checks
 
-        exp = judging.expectation(item.operation, item.labels)
-        if item.is_generation or not exp.judged or item.source is None or item.target is None:
-            return []  # judged by other means (loudness, ASR, speaker, FAD): nothing for the tagger to verify
-        views = []
-        for rel in (item.source, item.target):
-            wave, rate = load_audio(root / rel)
-            wave = wave.numpy()
-            if item.region is not None:
-                start, end = (int(round(t * rate)) for t in item.region)
-                wave = wave[..., start:end]
-            views.append(judging.tag_view(self.tagger, wave, rate))
-        checks = judging.reference_checks(views[0], views[1], exp, self.tagger.index)
-        return [c["class"] for c in checks if not c["judgeable"]]
+        return [c.key for c in reference_checks(item, root, self.judges) if not c.judgeable]
 
 
 def _item_from_sample(key, members, root: Path, split, counts, per_group) -> SuiteItem | None:
