@@ -53,12 +53,18 @@ def markdown(report: dict) -> str:
     for op, entry in ops.items():
         cells = [_fmt(entry.get(key), pct) for key, _, pct in used]
         lines.append(f"| {op} | {entry['items']} | {entry['judged']} | " + " | ".join(cells) + " |")
+    if report["summary"].get("understanding"):
+        from audio_omni.eval.understanding import markdown_section
+
+        lines += ["", markdown_section(report["summary"]["understanding"]).rstrip()]
+    if report.get("notes"):
+        lines += [""] + [f"Note: {note}." for note in report["notes"]]
     gen = report["summary"].get("generation")
     if gen:
         lines += ["", f"Generation: FAD {_fmt(gen.get('fad'))} ({gen.get('fad_embedding', '')}), "
                       f"KL {_fmt(gen.get('kl'))} over {gen['items']} items."]
     flagged = report["summary"]["flagged_classes"]
-    lines += ["", "## Classes left out of success rates", ""]
+    lines += ["", "## Checks left out of success rates", ""]
     if flagged:
         lines += [f"- **{f['class']}** ({f['judgeable_items']}/{f['items']} judgeable): {f['reason']}" for f in flagged]
     else:

@@ -192,7 +192,8 @@ def run_suite(system, suite: Suite, out_dir: Path, seed: int = 0, progress: bool
     judges = Judges()
     records = []
     started = time.perf_counter()
-    for item in tqdm(suite.items, desc=f"eval {suite.name}", unit="item", disable=not progress):
+    items = [item for item in suite.items if not item.is_understanding]  # questions: eval/understanding.py
+    for item in tqdm(items, desc=f"eval {suite.name}", unit="item", disable=not progress):
         try:
             records.append(evaluate_item(item, suite, system, judges, out_dir, seed))
         except AudioOmniError as exc:
