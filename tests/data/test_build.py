@@ -21,7 +21,8 @@ from audio_omni.data.build import BuildConfig, build, build_command, plan_units,
 from audio_omni.data.catalog import ClipRecord
 from audio_omni.data.instructions import LANGUAGES, TASKS
 from audio_omni.data.shards import decode_flac, read_shard
-from audio_omni.data.splits import leak_check
+from audio_omni.data.splits import leak_check, pair_split
+from audio_omni.errors import AudioOmniError
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 COMMON = ["--seconds", "3", "--sample-rate", "16000", "--max-scores", "3", "--speech-engine", "espeak"]
@@ -134,3 +135,53 @@ def test_resuming_with_other_settings_is_refused(tmp_path, catalog):
     assert CliRunner().invoke(app(), args).exit_code == 0
     result = CliRunner().invoke(app(), [*args, "--seed", "5"])
     assert result.exit_code != 0 and "other settings" in str(result.exception)
+
+
+def test_test_split_only_builds_the_full_builds_test_shards(tmp_path, catalog):
+    args = ["--pairs", "40", "--catalog", str(catalog), "--pairs-per-shard", "2", "--seed", "7", "--no-progress",
+            "--no-tagger", *COMMON]  # fmt: skip
+    full, only = tmp_path / "full", tmp_path / "test-only"
+    assert CliRunner().invoke(app(), ["--out", str(full), *args]).exit_code == 0
+    result = CliRunner().invoke(app(), ["--out", str(only), *args, "--split", "test"])
+    assert result.exit_code == 0, result.output
+    test_indices = [i for i in range(40) if pair_split(i)[0] == "test"]
+    assert f"1 shard(s) built now ({len(test_indices)} pairs)" in result.output  # no train or valid pair was made
+    assert "complete: 2 pairs in 1 shards" in result.output
+    shards = files(only)
+    assert sorted(p for p in shards if p.endswith(".tar")) == ["test/test-000000.tar"]
+    assert {p: b for p, b in files(full).items() if p.startswith("test/")} == {p: shards[p] for p in shards
+                                                                               if p.startswith("test/")}  # fmt: skip
+    records = [json.loads(line) for line in (only / "manifest.jsonl").read_text().splitlines()]
+    assert [r["build"]["index"] for r in records] == test_indices and {r["split"] for r in records} == {"test"}
+    stats = json.loads((only / "stats.json").read_text())
+    assert stats["per_split"] == {"test": 2} and stats["shards"] == 1 and stats["leak_check"]["ok"]
+    assert json.loads((only / "build.json").read_text())["config"]["splits"] == ["test"]
+    # the chosen splits are build settings: resuming with others is refused; repeats and order do not matter
+    again = CliRunner().invoke(app(), ["--out", str(only), *args, "--split", "test", "--split", "test"])
+    assert again.exit_code == 0 and "0 shard(s) built now" in again.output
+    refused = CliRunner().invoke(app(), ["--out", str(only), *args, "--split", "test", "--split", "valid"])
+    assert refused.exit_code != 0 and "other settings" in str(refused.exception)
+    # a build.json from before --split (no "splits") means every split
+    state = json.loads((full / "build.json").read_text())
+    del state["config"]["splits"]
+    (full / "build.json").write_text(json.dumps(state))
+    resumed = CliRunner().invoke(app(), ["--out", str(full), *args])
+    assert resumed.exit_code == 0 and "0 shard(s) built now" in resumed.output, resumed.output
+
+
+def test_unknown_split_is_a_clear_error(tmp_path):
+    assert [u.name for u in plan_units(40, 2, ("test",))] == ["test/test-000000.tar"]
+    assert [u.indices for u in plan_units(45, 10, ("valid", "train"))] == [
+        u.indices for u in plan_units(45, 10) if u.split != "test"]  # fmt: skip
+    with pytest.raises(AudioOmniError, match="choose from train, valid, test"):
+        plan_units(40, 2, ("tset",))
+    with pytest.raises(AudioOmniError, match="at least one split"):
+        BuildConfig(pairs=4, splits=())
+    # the real command line: one line on stderr, no traceback, nothing written
+    out = tmp_path / "x"
+    command = [sys.executable, "-m", "audio_omni.cli", "data", "build", "--out", str(out), "--pairs", "4",
+               "--split", "test", "--split", "tset"]  # fmt: skip
+    proc = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=300)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stderr.strip() == "error: unknown split(s) ['tset']; choose from train, valid, test"
+    assert not out.exists()

@@ -7,11 +7,13 @@ index, attempt])``. A pair whose attempt fails (no suitable material, an unreada
 quality filter is retried with the next attempt number; after ``max_attempts`` it is dropped (counted).
 
 The work unit is one shard (``pairs_per_shard`` consecutive pairs of one split). Units run in worker processes;
-``--shard-index I --num-shards K`` takes every K-th unit from the I-th, for a cluster job array. A shard is
+``--shard-index I --num-shards K`` takes every K-th unit from the I-th, for a cluster job array. ``--split``
+builds only the units of the chosen splits (e.g. ``--split test`` for an evaluation benchmark): their names and
+bytes are those of the same units in a build of every split, and the other splits' pairs are never made. A shard is
 written to a temporary file and renamed into place, so it either exists whole or not at all: a killed run
 resumes by skipping the shards that exist, and because a shard's bytes depend only on its pairs, the resumed
-build is identical to an uninterrupted one. When every shard exists, ``manifest.jsonl`` and ``stats.json`` are
-(re)written from the shards (also atomically and reproducibly).
+build is identical to an uninterrupted one. When every shard (of the chosen splits) exists, ``manifest.jsonl`` and
+``stats.json`` are (re)written from the shards (also atomically and reproducibly).
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ class BuildConfig:
     use_flagged: bool = False
     tagger: bool = True
     max_attempts: int = 8
+    splits: tuple[str, ...] = SPLITS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "splits", _chosen_splits(self.splits))
 
     def settings(self) -> MixSettings:
         return MixSettings(sample_rate=self.sample_rate, seconds=self.seconds)
@@ -81,6 +87,7 @@ class BuildConfig:
     def as_dict(self) -> dict:
         data = asdict(self)
         data["speech_engines"] = list(self.speech_engines)
+        data["splits"] = list(self.splits)
         return data
 
 
@@ -131,15 +138,30 @@ def pair_id(seed: int, index: int) -> str:
     return f"s{seed}-{index:09d}"
 
 
-def plan_units(pairs: int, pairs_per_shard: int) -> list[Unit]:
-    """All shards of a build, in a fixed order (train, valid, test; by number)."""
+def _chosen_splits(splits) -> tuple[str, ...]:
+    """The chosen split names, checked, without repeats, in the fixed order (train, valid, test)."""
+    names = [splits] if isinstance(splits, str) else list(splits)
+    unknown = sorted(set(names) - set(SPLITS))
+    if unknown:
+        raise AudioOmniError(f"unknown split(s) {unknown}; choose from {', '.join(SPLITS)}")
+    if not names:
+        raise AudioOmniError(f"choose at least one split from {', '.join(SPLITS)}")
+    return tuple(s for s in SPLITS if s in names)
+
+
+def plan_units(pairs: int, pairs_per_shard: int, splits=SPLITS) -> list[Unit]:
+    """The shards of the chosen splits, in a fixed order (train, valid, test; by number).
+
+    A unit's number and pairs do not depend on which splits are chosen.
+    """
     if pairs < 1 or pairs_per_shard < 1:
         raise AudioOmniError("--pairs and --pairs-per-shard must be at least 1")
+    splits = _chosen_splits(splits)
     by_split: dict[str, list[int]] = {s: [] for s in SPLITS}
     for index in range(pairs):
         by_split[pair_split(index)[0]].append(index)
     units = []
-    for split in SPLITS:
+    for split in splits:
         indices = by_split[split]
         for number, start in enumerate(range(0, len(indices), pairs_per_shard)):
             units.append(Unit(split, number, tuple(indices[start : start + pairs_per_shard])))
@@ -278,6 +300,8 @@ def _check_settings(out: Path, config: BuildConfig, library: SourceLibrary) -> N
     path = out / "build.json"
     if path.is_file():
         previous = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(previous.get("config"), dict):  # build.json of a build from before --split: every split
+            previous["config"].setdefault("splits", list(SPLITS))
         if previous != state:
             raise AudioOmniError(
                 f"{out} already holds a build with other settings or sources ({path}); "
@@ -300,7 +324,10 @@ def build(
     progress: bool = True,
     library: SourceLibrary | None = None,
 ) -> BuildResult:
-    """Build (or resume) this job's share of the shards; finalize when every shard of the build exists."""
+    """Build (or resume) this job's share of the shards; finalize when every shard of the build exists.
+
+    Only the shards of ``config.splits`` belong to the build (``manifest.jsonl`` and ``stats.json`` cover those).
+    """
     from tqdm.auto import tqdm
 
     if not (0 <= shard_index < num_shards):
@@ -318,7 +345,7 @@ def build(
                                       config.recorded_speech, config.use_flagged)  # fmt: skip
     _check_settings(out, config, library)
     _remove_leftovers(out)
-    units = plan_units(config.pairs, config.pairs_per_shard)
+    units = plan_units(config.pairs, config.pairs_per_shard, config.splits)
     mine = [u for i, u in enumerate(units) if i % num_shards == shard_index]
     todo = [u for u in mine if not (out / u.name).is_file()]
     bar = tqdm(total=sum(len(u.indices) for u in mine), initial=sum(len(u.indices) for u in mine if u not in todo),
@@ -421,10 +448,18 @@ def build_command(
         list[str] | None, typer.Option(help="TTS engines to use: piper, kokoro, espeak (repeatable; default all)")
     ] = None,
     tagger: Annotated[bool, typer.Option(help="tagger-agreement filter (YAMNet) on sound foregrounds")] = True,
+    split: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="build only this split: train, valid or test (repeatable; default all); its shards are "
+            "byte-identical to those of a build of every split"
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Build exact (source, instruction, target) pairs into webdataset shards (deterministic, resumable)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    splits = _chosen_splits(split) if split else SPLITS
     if catalog is None:
         catalog = default_catalog()
         if not catalog.is_file():
@@ -437,7 +472,7 @@ def build_command(
         raise AudioOmniError(f"unknown speech engine(s) {sorted(unknown)}; choose from piper, kokoro, espeak")
     config = BuildConfig(pairs=pairs, seed=seed, sample_rate=sample_rate, seconds=seconds,
                          pairs_per_shard=pairs_per_shard, catalog=str(catalog), max_scores=max_scores,
-                         speech_engines=engines, tagger=tagger)  # fmt: skip
+                         speech_engines=engines, tagger=tagger, splits=splits)  # fmt: skip
     result = build(out, config, workers=workers, shard_index=shard_index, num_shards=num_shards, progress=progress)
     done = result.units_done_now
     typer.echo(f"{out}: {done} shard(s) built now ({result.pairs_written_now} pairs), {result.units_skipped} already "
