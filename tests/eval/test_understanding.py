@@ -180,6 +180,7 @@ def test_one_command_evaluates_edits_and_questions(suite, tmp_path):
     tagger = run_evaluation("tagger", suite.root, tmp_path / "tagger", progress=False)
     assert tagger["records"] == [] and "edit" in tagger["notes"][0]
     assert tagger["summary"]["understanding"]["operations"]["Tagging"]["tag_hit_rate"] > 0
+    assert "| judged |" not in (tmp_path / "tagger" / "report.md").read_text()  # no empty edit table
     copy = tmp_path / "copy"
     shutil.copytree(suite.root, copy)
     before = len(read_suite(copy).items)

@@ -40,16 +40,19 @@ def markdown(report: dict) -> str:
         f"{report['items']} items, seed {report['seed']}, steps {report['steps'] or 'default'}, "
         f"{report['summary']['wall_seconds']:.0f} s wall time ({report['device']}).",
         "",
-        "Success: the YAMNet tagger hears the instructed class appear / disappear / stay isolated / be swapped "
-        "(inside the region for Region; the caption's class for T2A/T2M); Level by loudness; SpeechEdit by "
-        "Whisper (closer to the target's words than the source's); speech Style Transfer by the speaker "
-        "encoder (closer to the new voice); TTS by intelligibility and voice similarity relative to the "
-        "ground truth. Rates are over the items whose checks can be judged (`judged`). `identity` and "
-        "`oracle` are the same judgement applied to the unchanged source and to the ground-truth target.",
-        "",
-        "| operation | items | judged | " + " | ".join(c[1] for c in used) + " |",
-        "|---|---:|---:|" + "---:|" * len(used),
     ]
+    if ops:
+        lines += [
+            "Success: the YAMNet tagger hears the instructed class appear / disappear / stay isolated / be swapped "
+            "(inside the region for Region; the caption's class for T2A/T2M); Level by loudness; SpeechEdit by "
+            "Whisper (closer to the target's words than the source's); speech Style Transfer by the speaker "
+            "encoder (closer to the new voice); TTS by intelligibility and voice similarity relative to the "
+            "ground truth. Rates are over the items whose checks can be judged (`judged`). `identity` and "
+            "`oracle` are the same judgement applied to the unchanged source and to the ground-truth target.",
+            "",
+            "| operation | items | judged | " + " | ".join(c[1] for c in used) + " |",
+            "|---|---:|---:|" + "---:|" * len(used),
+        ]
     for op, entry in ops.items():
         cells = [_fmt(entry.get(key), pct) for key, _, pct in used]
         lines.append(f"| {op} | {entry['items']} | {entry['judged']} | " + " | ".join(cells) + " |")
@@ -64,10 +67,11 @@ def markdown(report: dict) -> str:
         lines += ["", f"Generation: FAD {_fmt(gen.get('fad'))} ({gen.get('fad_embedding', '')}), "
                       f"KL {_fmt(gen.get('kl'))} over {gen['items']} items."]
     flagged = report["summary"]["flagged_classes"]
-    lines += ["", "## Checks left out of success rates", ""]
+    if ops:
+        lines += ["", "## Checks left out of success rates", ""]
     if flagged:
         lines += [f"- **{f['class']}** ({f['judgeable_items']}/{f['items']} judgeable): {f['reason']}" for f in flagged]
-    else:
+    elif ops:
         lines.append("None: the judges recognised every instructed change on the reference pairs.")
     if report.get("skipped"):
         lines += ["", "## Suite entries skipped", ""]
