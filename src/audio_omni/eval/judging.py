@@ -105,8 +105,13 @@ def expectation(operation: str, labels: dict) -> Expectation:
     return Expectation(appear=appear, disappear=disappear, present=present, keep=keep)
 
 
-def kept_fraction(view: TagView, exp: Expectation, index: dict[str, int], threshold=PRESENCE_THRESHOLD):
+def kept_fraction(view: TagView, exp: Expectation, index: dict[str, int], reference: TagView | None = None,
+                  threshold=PRESENCE_THRESHOLD):
+    """Fraction of the classes that should stay which the tagger still hears in ``view``; with a ``reference``
+    (the ground truth), only over the classes it hears there, so that the oracle keeps 100% by construction."""
     keep = [c for c in exp.keep if c in index]
+    if reference is not None:
+        keep = [c for c in keep if reference.presence(index[c]) >= threshold]
     if not keep:
         return None
     return float(np.mean([view.presence(index[c]) >= threshold for c in keep]))

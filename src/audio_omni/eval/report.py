@@ -23,7 +23,7 @@ COLUMNS = (
     ("mel_distance", "mel dist", False),
     ("kept_classes", "kept", True),
     ("outside_region_si_sdr", "outside SI-SDR", False),
-    ("wer", "WER", True),
+    ("asr_error", "ASR err", True),
     ("speaker_similarity", "spk sim", False),
     ("note_accuracy", "note acc", True),
     ("tempo_acc2", "tempo", True),

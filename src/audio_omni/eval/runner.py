@@ -83,8 +83,9 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
     if not item.is_generation and source is not None:
         op = (item.extra.get("region_operation") or "Remove") if item.operation == "Region" else item.operation
         exp = judging.expectation(op, item.labels)
+        reference = evidence.view("target", item.region) if target is not None else None
         scores["kept_classes"] = judging.kept_fraction(evidence.view("output", item.region), exp,
-                                                       judges.tagger.index)
+                                                       judges.tagger.index, reference)
         if item.region is not None:  # preservation outside the edited region
             outside_src, outside_out = _outside(source, rate, item.region), _outside(out, rate, item.region)
             if outside_src.shape[-1] > rate // 10:
@@ -107,15 +108,20 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
     return record
 
 
+#: Operations whose target still holds the item's speech (after Remove / Replace there is nothing to read).
+SPEECH_KEPT = ("Add", "Extract", "Level", "Style Transfer", "SpeechEdit", "TTS")
+
+
 def _speech_scores(item, evidence: success.Evidence, scores) -> None:
     transcript = item.transcript or item.extra.get("transcript")
     if item.domain != "speech" and item.operation not in ("TTS", "SpeechEdit"):
         return
-    if transcript:
+    if transcript and item.operation in SPEECH_KEPT:
         heard = evidence.transcript("output")
         scores["asr_text"] = heard
         scores["wer"] = metrics.word_error_rate(transcript, heard)
         scores["cer"] = metrics.character_error_rate(transcript, heard)
+        scores["asr_error"] = evidence.error_rate(transcript, heard)  # CER for zh/ja/ko/th, else WER
     if evidence.waves["voice"] is not None:
         scores["speaker_similarity"] = evidence.similarity("output", evidence.waves["voice"], evidence.voice_rate)
     elif evidence.waves["target"] is not None:
@@ -131,7 +137,7 @@ def _music_scores(item, out, rate, target, judges, scores) -> None:
 
 
 AGGREGATED = ("si_sdr", "log_spectral_distance", "mel_distance", "loudness_difference", "kept_classes",
-              "outside_region_si_sdr", "outside_region_mel_distance", "wer", "cer", "speaker_similarity",
+              "outside_region_si_sdr", "outside_region_mel_distance", "wer", "cer", "asr_error", "speaker_similarity",
               "raw_pitch_accuracy", "note_accuracy", "tempo_acc1", "tempo_acc2", "kl")
 
 
