@@ -94,3 +94,19 @@ def test_debug_model_runs_through_the_suite(bench, tmp_path):
     assert len(records) == 2 and all(r["status"] == "ok" for r in records)
     assert all(r["cropped_to_seconds"] < 3.0 for r in records)
     assert all((out / r["output"]).is_file() for r in records)
+
+
+def test_outputs_made_elsewhere_are_judged_like_a_model(bench, tmp_path):
+    """`outputs:DIR` re-judges audio from an earlier run (or another system) without re-making it."""
+    from audio_omni.eval.command import run_evaluation
+
+    first = run_evaluation("oracle", bench.root, tmp_path / "oracle", progress=False)
+    again = run_evaluation(f"outputs:{tmp_path / 'oracle' / 'audio'}", bench.root, tmp_path / "again",
+                           progress=False)
+    for op, entry in first["summary"]["operations"].items():
+        assert again["summary"]["operations"][op]["success_rate"] == entry["success_rate"], op
+    missing = run_evaluation(f"outputs:{tmp_path}", bench.root, tmp_path / "none", progress=False)
+    assert all(r["status"] == "no output" for r in missing["records"])
+    result = CliRunner().invoke(_cli(), ["eval", "outputs:/no/such/dir", "--suite", str(bench.root),
+                                         "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "not found" in result.output

@@ -59,3 +59,5 @@ def test_checks_combine_and_generation_has_no_identity():
     unseen = Check("Dog", "disappear", True, True, True)  # the source already lacks the class: not judgeable
     assert not unseen.judgeable and not unseen.record()["source_ok"]
     assert item_success([]) == {"success": None, "identity_success": None, "oracle_success": None}
+    kept = Check("Water (kept)", "keep", False, True, True)  # a wiped mix: the removal "worked", the bed is gone
+    assert kept.judgeable and item_success([Check("Dog", "disappear", True, False, True), kept])["success"] is False

@@ -9,6 +9,8 @@ or None when it has no answer for that item (e.g. identity on a generation promp
 * ``spectral-gate``: a signal-processing editor: the stationary part of the mixture (per-frequency median
   magnitude over time) is treated as background; Remove keeps it, Extract keeps the rest; other
   operations return the source.
+* ``outputs:DIR``: audio made elsewhere (another system, an earlier run's ``audio/``), read as
+  ``DIR/<item id>.<flac|wav|ogg|mp3>``; items without a file get no output.
 """
 
 from __future__ import annotations
@@ -49,6 +51,30 @@ def spectral_gate(item, source, target, sample_rate, seed=0, n_fft: int = 1024, 
 
 
 BASELINES: dict[str, System] = {"identity": identity, "oracle": oracle, "spectral-gate": spectral_gate}
+OUTPUTS_PREFIX = "outputs:"
+
+
+class SavedOutputs:
+    """Judge audio that was made elsewhere: ``DIR/<item id>.<ext>`` is the output for that item."""
+
+    SUFFIXES = (".flac", ".wav", ".ogg", ".mp3")
+
+    def __init__(self, directory: str) -> None:
+        from pathlib import Path
+
+        self.root = Path(directory).expanduser()
+        if not self.root.is_dir():
+            raise AudioOmniError(f"outputs directory {self.root} not found")
+
+    def __call__(self, item, source, target, sample_rate, seed=0):
+        from audio_omni.audio.io import load_audio
+
+        for suffix in self.SUFFIXES:
+            path = self.root / f"{item.id}{suffix}"
+            if path.is_file():
+                wave, rate = load_audio(path)
+                return wave.numpy(), rate
+        return None
 
 
 class ModelSystem:
@@ -85,6 +111,8 @@ def make_system(model: str, steps: int | None = None, random_init: bool = False)
     """A baseline by name, else a model checkpoint/preset."""
     if model in BASELINES:
         return model, BASELINES[model]
+    if model.startswith(OUTPUTS_PREFIX):
+        return model, SavedOutputs(model[len(OUTPUTS_PREFIX):])
     try:
         return model, ModelSystem(model, steps=steps, random_init=random_init)
     except AudioOmniError:

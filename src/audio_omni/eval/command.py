@@ -55,12 +55,12 @@ def _device() -> str:
 
 def _answer_system(model: str, edit_system, random_init: bool):
     """The system that answers the suite's questions, or (None, reason) when ``model`` gives no answers."""
-    from audio_omni.eval.baselines import BASELINES
+    from audio_omni.eval.baselines import BASELINES, OUTPUTS_PREFIX
     from audio_omni.eval.understanding import ANSWER_BASELINES, ModelAnswerSystem
 
     if model in ANSWER_BASELINES:
         return ANSWER_BASELINES[model], None
-    if model in BASELINES:
+    if model in BASELINES or model.startswith(OUTPUTS_PREFIX):
         return None, f"{model!r} is an editing baseline and answers no questions"
     try:
         return ModelAnswerSystem(model, pipe=getattr(edit_system, "pipe", None), random_init=random_init), None
@@ -69,7 +69,8 @@ def _answer_system(model: str, edit_system, random_init: bool):
 
 
 def run_evaluation(model: str, suite: str | Path, out: Path, limit: int | None = None, seed: int = 0,
-                   steps: int | None = None, random_init: bool = False, progress: bool = True) -> dict:
+                   steps: int | None = None, random_init: bool = False, progress: bool = True,
+                   per_operation: int | None = None) -> dict:
     """Evaluate ``model`` (checkpoint, preset or baseline name) on ``suite``; write the report into ``out``.
 
     Editing and generation items go through the edit runner; questions (Tagging, ASR) through
@@ -83,6 +84,14 @@ def run_evaluation(model: str, suite: str | Path, out: Path, limit: int | None =
 
     started = time.perf_counter()
     suite_obj = read_suite(resolve_suite(suite), limit=limit)
+    if per_operation is not None:  # a quick pass over every operation: the first N items of each
+        taken: dict[str, int] = {}
+        kept = []
+        for item in suite_obj.items:
+            taken[item.operation] = taken.get(item.operation, 0) + 1
+            if taken[item.operation] <= per_operation:
+                kept.append(item)
+        suite_obj.items = kept
     has_edits = any(not i.is_understanding for i in suite_obj.items)
     has_questions = any(i.is_understanding for i in suite_obj.items)
     answers_only = model in understanding.ANSWER_BASELINES and model not in BASELINES
@@ -163,20 +172,24 @@ def _settings() -> dict:
 
 def eval_command(
     model: Annotated[str, typer.Argument(help="checkpoint dir/file, preset name, or a baseline: identity, "
-                                              "oracle, spectral-gate (editing); oracle, empty, tagger, whisper "
-                                              "(understanding)")],
+                                              "oracle, spectral-gate, outputs:DIR (audio made elsewhere, "
+                                              "DIR/<id>.flac) for editing; oracle, empty, tagger, whisper for "
+                                              "understanding")],
     suite: Annotated[Path, typer.Option(help="suite directory (manifest.jsonl + audio) or a built-in "
                                              "suite name: debian-edit")] = Path("debian-edit"),
     out: Annotated[Path, typer.Option(help="output directory for report.json, report.md, plots, audio")] = Path(
         "eval-out"),
     limit: Annotated[int | None, typer.Option(help="evaluate only the first N items")] = None,
+    per_operation: Annotated[int | None, typer.Option(min=1, help="evaluate only the first N items of each "
+                                                                  "operation (a quick pass over all of them)")] = None,
     seed: Annotated[int, typer.Option(help="sampling seed for the model")] = 0,
     steps: Annotated[int | None, typer.Option(help="sampling steps (model default if omitted)")] = None,
     random_init: Annotated[bool, typer.Option(help="untrained weights for a preset (smoke tests)")] = False,
 ) -> None:
     """Evaluate a model or a baseline on an evaluation suite and write a report."""
     try:
-        report = run_evaluation(model, suite, out, limit=limit, seed=seed, steps=steps, random_init=random_init)
+        report = run_evaluation(model, suite, out, limit=limit, seed=seed, steps=steps, random_init=random_init,
+                                per_operation=per_operation)
     except AudioOmniError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -9,8 +9,9 @@ the keys whose checks are too often not judgeable, and their items are left out 
 Checks by operation:
 
 * Add / Remove / Extract / Replace / Style Transfer (sound, music): tagger classes appear, disappear, stay
-  present (:func:`audio_omni.eval.judging.expectation`). Region: the same for the region's own operation
-  (``region_operation``, Remove by default), inside the region only.
+  present (:func:`audio_omni.eval.judging.expectation`), and the classes that should stay and that the
+  tagger hears in the ground truth are still heard (key ``<class> (kept)``). Region: the same for the
+  region's own operation (``region_operation``, Remove by default), inside the region only.
 * Style Transfer of speech (a voice changed into another voice, same words): the output's speaker embedding
   is closer to the new voice than to the old one. The voices are the speech stems (mixture minus
   ``residual``) when the item has a residual, else the target and source mixtures.
@@ -96,14 +97,14 @@ class Check:
 
     @property
     def judgeable(self) -> bool:
-        # "present" (Extract keeps its class) is passed by the source too; the disappearing classes of the
-        # same item are what the identity fails.
-        return bool(self.oracle) and (self.kind == "present" or self.identity is not True)
+        # "present" (Extract keeps its class) and "keep" (what must stay) are passed by the source too; the
+        # changing classes of the same item are what the identity fails.
+        return bool(self.oracle) and (self.kind in ("present", "keep") or self.identity is not True)
 
     def record(self) -> dict:
         """The form :func:`audio_omni.eval.judging.calibrate` reads (``class`` = the key)."""
         return {"class": self.key, "direction": self.kind, "target_ok": bool(self.oracle),
-                "source_ok": self.kind == "present" or self.identity is not True,
+                "source_ok": self.kind in ("present", "keep") or self.identity is not True,
                 "judgeable": self.judgeable, "unknown": self.detail.get("unknown", False),
                 **{k: v for k, v in self.detail.items() if k != "unknown"}}
 
@@ -247,6 +248,16 @@ def _tagger_checks(ev: Evidence) -> list[Check]:
         identity = None if item.is_generation else _passes(views["source"], i, kind)
         checks.append(Check(label, kind, _passes(views["output"], i, kind), identity,
                             _passes(views["target"], i, kind), detail))
+    # What must stay must still be heard (an editor that wipes the mix does not "remove" anything), checked
+    # for the kept classes the tagger hears in the ground truth; their own key keeps class calibration clean.
+    target_view = ev.view("target", region)
+    for label in exp.keep:
+        if item.is_generation or label not in index or target_view is None:
+            continue
+        i = index[label]
+        if _passes(target_view, i, "present"):
+            checks.append(Check(f"{label} (kept)", "keep", _passes(ev.view("output", region), i, "present"),
+                                _passes(ev.view("source", region), i, "present"), True))
     return checks
 
 
