@@ -89,7 +89,7 @@ class Check:
     """One criterion of an item's success, judged on the output, the source (identity) and the target."""
 
     key: str  # what is judged: a tagger class, "loudness", "ASR (ja)", "voice", ...
-    kind: str  # appear | disappear | present | loudness | words | intelligibility | voice | speaker
+    kind: str  # appear | disappear | present | keep | loudness | words | intelligibility | voice | speaker
     output: bool | None
     identity: bool | None  # None: no source (generation)
     oracle: bool | None
