@@ -38,14 +38,16 @@ def test_speech_style_transfer_is_judged_by_the_speaker_encoder(judges):
     bed = 0.05 * _clip("minetest-data", "env_sounds_water.3.ogg")
     source, target, residual = (old + bed)[None], (new + bed)[None], bed[None]
     item = SuiteItem(id="st", operation="Style Transfer", instruction="Make the woman sound like a man.",
-                     labels={"target": "Female speech, woman speaking", "present_before": ["Speech"],
-                             "present_after": ["Speech"], "new": "Male speech, man speaking"},
+                     labels={"target": "Female speech, woman speaking", "present_before": ["Speech", "Water"],
+                             "present_after": ["Speech", "Water"], "new": "Male speech, man speaking"},
                      extra={"domain": "speech"})
     for output, expected in ((target, True), (source, False)):
         waves = {"output": output, "source": source, "target": target, "residual": residual}
         checks = checks_for(Evidence(item, waves, RATE, judges))
-        assert [c.key for c in checks] == ["speaker"] and checks[0].detail["voices_from"] == "speech stems"
-        assert checks[0].judgeable  # the oracle passes and the identity fails on this pair
+        speaker = [c for c in checks if c.kind == "speaker"]  # beside any "(kept)" check of the water bed
+        assert len(speaker) == 1 and speaker[0].detail["voices_from"] == "speech stems"
+        assert speaker[0].judgeable  # the oracle passes and the identity fails on this pair
+        assert {c.kind for c in checks} <= {"speaker", "keep"}
         assert item_success(checks) == {"success": expected, "identity_success": False, "oracle_success": True}
 
 

@@ -212,8 +212,9 @@ def checks_for(evidence: Evidence) -> list[Check]:
     if op == "TTS":
         return _tts_checks(evidence)
     checks = _tagger_checks(evidence)
-    if op == "Style Transfer" and item.domain == "speech" and not checks:
-        checks.append(_voice_change_check(evidence))
+    changes = [c for c in checks if c.kind != "keep"]
+    if op == "Style Transfer" and item.domain == "speech" and not changes:  # voice to voice: the tagger hears
+        checks.append(_voice_change_check(evidence))  # "Speech" before and after; the speaker encoder decides
     return [c for c in checks if c is not None]
 
 
