@@ -31,6 +31,7 @@ import numpy as np
 
 from audio_omni.atomic import replacing_directory
 from audio_omni.audio.io import load_audio
+from audio_omni.eval.success import Judges, unjudgeable_keys
 from audio_omni.eval.suites import (
     EDIT_OPERATIONS,
     GENERATION_OPERATIONS,
@@ -460,19 +461,6 @@ def _draw_generation(op: str, k: int, attempt: int, m: _Material, n: int, rng: n
 _ROLES = ("source", "target", "residual", "voice")
 
 
-def _verifier():
-    """``unjudgeable(item, root)``: the keys of the item's success checks that cannot be judged on its written
-    reference pair (the same loading and checks as the evaluation; see :mod:`audio_omni.eval.success`)."""
-    from audio_omni.eval.success import Judges, reference_checks
-
-    judges = Judges()
-
-    def unjudgeable(item: SuiteItem, root: Path) -> list[str]:
-        return [c.key for c in reference_checks(item, root, judges) if not c.judgeable]
-
-    return unjudgeable
-
-
 def _write_item(root: Path, key: str, op: str, draw: _Draw, rate: int) -> SuiteItem:
     paths = {}
     for role in _ROLES:
@@ -511,7 +499,7 @@ def build_debian_benchmark(
     """
     out = Path(out)
     rng = np.random.default_rng(seed)
-    unjudgeable = _verifier() if verify else None
+    judges = Judges() if verify else None
     material = _Material(rate)
     n = int(seconds * rate)
     rejected: dict[str, int] = {}
@@ -534,7 +522,7 @@ def build_debian_benchmark(
                     else:
                         draw = _draw_sound(op, k, attempt, material, n, rng)
                     item = _write_item(tmp, key, op, draw, rate)
-                    failed = unjudgeable(item, tmp) if unjudgeable is not None else []
+                    failed = unjudgeable_keys(item, tmp, judges) if judges is not None else []
                     if not failed:
                         break
                     for check in failed:

@@ -81,8 +81,7 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
     record["reference_checks"] = [c.record() for c in checks]
     scores: dict = dict(success.item_success(checks))
     if not item.is_generation and source is not None:
-        op = (item.extra.get("region_operation") or "Remove") if item.operation == "Region" else item.operation
-        exp = judging.expectation(op, item.labels)
+        exp = success.edit_expectation(item)
         reference = evidence.view("target", item.region) if target is not None else None
         scores["kept_classes"] = judging.kept_fraction(evidence.view("output", item.region), exp,
                                                        judges.tagger.index, reference)

@@ -201,6 +201,17 @@ def reference_checks(item, root: Path, judges: Judges) -> list[Check]:
     return checks_for(Evidence(item, {**waves, "output": None}, rate, judges, voice_rate=voice_rate))
 
 
+def unjudgeable_keys(item, root: Path, judges: Judges) -> list[str]:
+    """Keys of the item's checks that its written reference pair cannot judge (empty: keep the item)."""
+    return [c.key for c in reference_checks(item, root, judges) if not c.judgeable]
+
+
+def edit_expectation(item) -> judging.Expectation:
+    """What the tagger expects of an edit item; Region edits follow their own operation (Remove by default)."""
+    op = (item.extra.get("region_operation") or "Remove") if item.operation == "Region" else item.operation
+    return judging.expectation(op, item.labels)
+
+
 def checks_for(evidence: Evidence) -> list[Check]:
     """All success checks of the evidence's item (empty when nothing about it can be judged)."""
     item = evidence.item
@@ -232,8 +243,7 @@ def _tagger_checks(ev: Evidence) -> list[Check]:
         exp = judging.Expectation(present=[target] if target else [])
         region = None
     else:
-        op = (item.extra.get("region_operation") or "Remove") if item.operation == "Region" else item.operation
-        exp = judging.expectation(op, item.labels)
+        exp = edit_expectation(item)
         region = item.region
     index = ev.judges.tagger.index
     checks = []

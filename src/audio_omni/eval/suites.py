@@ -228,7 +228,11 @@ def build_suite_from_shards(
     selection is visible.
     """
     rejected: dict[str, int] = defaultdict(int)
-    verifier = _ReferenceVerifier() if verify else None
+    judges = None
+    if verify:  # the evaluation's own checks; imported here so reading a suite stays free of torch
+        from audio_omni.eval.success import Judges, unjudgeable_keys
+
+        judges = Judges()
     shards, out = Path(shards), Path(out)
     tars = sorted((shards / split).glob(f"{split}-*.tar"))
     if not tars:
@@ -245,8 +249,8 @@ def build_suite_from_shards(
                 continue
             for key, members in samples:
                 item = _item_from_sample(key, members, tmp, split, counts, per_group)
-                if item is not None and verifier is not None:
-                    failed = verifier.unjudgeable(tmp, item)
+                if item is not None and judges is not None:
+                    failed = unjudgeable_keys(item, tmp, judges)
                     if failed:
                         for label in failed:
                             rejected[label] += 1
@@ -271,21 +275,6 @@ def build_suite_from_shards(
             "verified": verify, "rejected_pairs_per_check": dict(sorted(rejected.items())),
         }, indent=2))
     return read_suite(out)
-
-
-class _ReferenceVerifier:
-    """Can every success check of an item be judged on its own reference pair (the oracle passes, the
-    unchanged source does not)? The same checks as the evaluation (:mod:`audio_omni.eval.success`)."""
-
-    def __init__(self):
-        from audio_omni.eval.success import Judges
-
-        self.judges = Judges()
-
-    def unjudgeable(self, root: Path, item: SuiteItem) -> list[str]:
-        from audio_omni.eval.success import reference_checks
-
-        return [c.key for c in reference_checks(item, root, self.judges) if not c.judgeable]
 
 
 def _item_from_sample(key, members, root: Path, split, counts, per_group) -> SuiteItem | None:

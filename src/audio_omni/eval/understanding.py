@@ -167,31 +167,25 @@ def empty(item: SuiteItem, audio, rate: int, seed: int = 0) -> str | None:
 
 
 @functools.cache
-def _yamnet():
-    from audio_omni.judges.yamnet import YamnetTagger
+def _judges():
+    """The evaluation's frozen judges (loaded on first use), shared by the reference answer systems."""
+    from audio_omni.eval.success import Judges
 
-    return YamnetTagger.from_installed()
-
-
-@functools.cache
-def _whisper():
-    from audio_omni.judges.whisper import WhisperJudge
-
-    return WhisperJudge.from_installed()
+    return Judges()
 
 
 def tagger(item: SuiteItem, audio, rate: int, seed: int = 0) -> str | None:
     """YAMNet's top-3 class names ("Breaking, Crack, Glass"); no answer to ASR."""
     if item.operation != "Tagging":
         return None
-    return ", ".join(name for name, _ in _yamnet().top(np.asarray(audio, np.float32), rate, TAGGER_TOP_K))
+    return ", ".join(name for name, _ in _judges().tagger.top(np.asarray(audio, np.float32), rate, TAGGER_TOP_K))
 
 
 def whisper(item: SuiteItem, audio, rate: int, seed: int = 0) -> str | None:
     """Whisper-base's transcript in the item's spoken language (auto-detected when Whisper lacks it)."""
     if item.operation != "ASR":
         return None
-    judge = _whisper()
+    judge = _judges().whisper
     language = spoken_language(item).split("-")[0].lower()
     supported = getattr(judge.model, "supported_languages", None)
     if supported is not None and language not in supported:
