@@ -69,3 +69,71 @@ def write_pair_shards(directory: Path, rate: int = 16000, seconds: float = 1.0, 
             manifest.append({**meta, "shard": "train/train-000000.tar"})
     (directory / "manifest.jsonl").write_text("\n".join(json.dumps(m) for m in manifest) + "\n")
     return directory
+
+
+TINY_EDIT_SAMPLES = 11008  # 43 mel frames at 22.05 kHz
+
+
+def tiny_edit_model_config() -> dict:
+    """The audio-omni-small layout shrunk to learn two 0.5 s edit pairs in a minute on the CPU."""
+    from audio_omni.models.presets import preset_config
+
+    model = preset_config("audio-omni-small").to_dict()
+    model["sample_size"] = TINY_EDIT_SAMPLES
+    conds = model["model"]["conditioning"]["configs"]
+    conds[0] = {"id": "omni_prompt", "type": "qwen_omni", "config": {"backbone": "tiny-random", "pad_length": 8,
+                                                                       "feature_dim": 64}}
+    conds[1]["config"].update(sync_output_dim=4)
+    conds[2]["config"].update(text_dim=16, seq_len=32, proj_seq_len=8, conv_layers=1)
+    conds[3]["config"].update(clip_seconds=TINY_EDIT_SAMPLES / 22050, seq_len=43)  # one source token per frame
+    model["model"]["conditioning"]["cond_dim"] = 64
+    model["model"]["diffusion"]["config"].update(embed_dim=96, depth=3, num_heads=2, cond_token_dim=64,
+                                                 global_cond_dim=64)
+    return model
+
+
+def train_tiny_editor(directory: Path, max_steps: int = 900):
+    """Over-fit the tiny layout on two real Remove/Extract pairs; returns the Trainer after training."""
+    from audio_omni.training.config import parse_train_config
+    from audio_omni.training.trainer import Trainer
+
+    shards = write_pair_shards(directory / "pairs", rate=22050, n=2, seconds=0.5)
+    (directory / "model.json").write_text(json.dumps(tiny_edit_model_config()))
+    cfg = parse_train_config({
+        "model": {"preset": None, "config": str(directory / "model.json")}, "data": {"shards": [str(shards)]},
+        "out_dir": str(directory / "run"), "max_steps": max_steps, "batch_size": 2, "checkpoint_every": 10_000,
+        "tensorboard": False, "cfg_dropout": 0.0, "timesteps": "uniform",
+        "optim": {"lr": 3e-3, "schedule": "constant", "warmup_steps": 10, "weight_decay": 0.0},
+    })
+    trainer = Trainer(cfg)
+    trainer.train()
+    return trainer
+
+
+def edit_errors(trainer, settings: list[tuple[str, int]], cfg_scale: float = 1.0, seeds: int = 1):
+    """For each training pair: (task, identity error, {setting: mean |sampled - target| log-mel}).
+
+    The identity error is the source's distance to the target: an editor that learned nothing scores it."""
+    import torch
+
+    from audio_omni.training.data import ExampleBuilder
+
+    net = trainer.model.eval()
+    builder, codec = ExampleBuilder(net), net.pretransform
+    rows = []
+    with torch.no_grad():
+        for entry in trainer.dataset.entries:
+            item, target, _, task = builder.build(entry)
+            target_mel = codec.encode(target[None])
+            source_mel = codec.encode(item["audio_input_prompt"].wave[: target.shape[-1]][None, None])
+            cond = net.condition([item])
+            errors = {}
+            for sampler, steps in settings:
+                total = 0.0
+                for seed in range(seeds):
+                    noise = torch.randn(target_mel.shape, generator=torch.Generator().manual_seed(seed))
+                    sampled = net.sample_latents(cond, noise, steps, cfg_scale, sampler)
+                    total += (sampled - target_mel).abs().mean().item()
+                errors[(sampler, steps)] = total / seeds
+            rows.append((task, (source_mel - target_mel).abs().mean().item(), errors))
+    return rows

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from pair_shards import write_pair_shards
+from pair_shards import edit_errors, train_tiny_editor, write_pair_shards
 from safetensors.torch import load_file
 
 from audio_omni import AudioOmni
 from audio_omni.errors import ConfigError
-from audio_omni.models.presets import preset_config
 from audio_omni.training.config import load_train_config, parse_train_config
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
@@ -121,43 +120,11 @@ def test_fsdp2_sharded_run_exports_a_full_state_dict(tmp_path, shards, ddp_run):
 @pytest.mark.slow
 def test_a_tiny_model_learns_to_edit(tmp_path):
     """Over-fit two real edit pairs; the sampled log-mel must land far closer to the target than the source."""
-    from audio_omni.training.data import ExampleBuilder
-    from audio_omni.training.trainer import Trainer
-
-    shards = write_pair_shards(tmp_path / "pairs", rate=22050, n=2, seconds=0.5)
-    model = preset_config("audio-omni-small").to_dict()
-    model["sample_size"] = 11008  # 43 mel frames
-    conds = model["model"]["conditioning"]["configs"]
-    conds[0] = {"id": "omni_prompt", "type": "qwen_omni", "config": {"backbone": "tiny-random", "pad_length": 8,
-                                                                       "feature_dim": 64}}
-    conds[1]["config"].update(sync_output_dim=4)
-    conds[2]["config"].update(text_dim=16, seq_len=32, proj_seq_len=8, conv_layers=1)
-    conds[3]["config"].update(clip_seconds=11008 / 22050, seq_len=43)  # one source token per latent frame
-    model["model"]["conditioning"]["cond_dim"] = 64
-    model["model"]["diffusion"]["config"].update(embed_dim=96, depth=3, num_heads=2, cond_token_dim=64,
-                                                 global_cond_dim=64)
-    (tmp_path / "model.json").write_text(json.dumps(model))
-    cfg = parse_train_config({
-        "model": {"preset": None, "config": str(tmp_path / "model.json")}, "data": {"shards": [str(shards)]},
-        "out_dir": str(tmp_path / "run"), "max_steps": 900, "batch_size": 2, "checkpoint_every": 10_000,
-        "tensorboard": False, "cfg_dropout": 0.0, "timesteps": "uniform",
-        "optim": {"lr": 3e-3, "schedule": "constant", "warmup_steps": 10, "weight_decay": 0.0},
-    })
-    trainer = Trainer(cfg)
-    trainer.train()
-    net = trainer.model.eval()
-    builder, codec = ExampleBuilder(net), net.pretransform
-    with torch.no_grad():
-        for entry in trainer.dataset.entries:
-            item, target, _, task = builder.build(entry)
-            target_mel = codec.encode(target[None])
-            source_mel = codec.encode(item["audio_input_prompt"].wave[: target.shape[-1]][None, None])
-            noise = torch.randn(target_mel.shape, generator=torch.Generator().manual_seed(0))
-            sampled = net.sample_latents(net.condition([item]), noise, 16, 1.0)
-            learned = (sampled - target_mel).abs().mean().item()
-            identity = (source_mel - target_mel).abs().mean().item()
-            print(f"{task}: sampled-target {learned:.3f}, identity baseline {identity:.3f}")
-            assert learned < 0.6 * identity
+    trainer = train_tiny_editor(tmp_path)
+    for task, identity, errors in edit_errors(trainer, [("euler", 16)]):
+        learned = errors[("euler", 16)]
+        print(f"{task}: sampled-target {learned:.3f}, identity baseline {identity:.3f}")
+        assert learned < 0.6 * identity
 
 
 def test_training_config_errors(tmp_path):

@@ -87,6 +87,9 @@ class ModelSystem:
         self.steps = steps
         self.pipe = AudioOmni.from_pretrained(model, device=device, random_init=random_init)
         self.max_duration = float(self.pipe.max_duration)
+        defaults = self.pipe.config.sampling
+        # What the report records: the steps and sampler every item was drawn with.
+        self.sampling = {"steps": steps or defaults.steps, "sampler": defaults.sampler}
 
     def __call__(self, item, source, target, sample_rate, seed=0):
         if item.is_generation:

@@ -118,7 +118,8 @@ def run_evaluation(model: str, suite: str | Path, out: Path, limit: int | None =
                 answer, suite_obj, out, seed=seed, progress=progress)
             summary["wall_seconds"] = round(summary["wall_seconds"] + summary["understanding"]["wall_seconds"], 2)
     report = {
-        "model": name, "suite": str(suite_obj.root), "items": len(suite_obj.items), "seed": seed, "steps": steps,
+        "model": name, "suite": str(suite_obj.root), "items": len(suite_obj.items), "seed": seed,
+        "sampling": getattr(system, "sampling", None),
         "device": _device(), "summary": summary, "records": records,
         "understanding_records": understanding_records, "notes": notes, "skipped": suite_obj.skipped,
         "settings": _settings(),

@@ -31,13 +31,17 @@ COLUMNS = (
 )
 
 
+def _sampling(sampling: dict | None) -> str:
+    return f"{sampling['steps']} {sampling['sampler']} steps, " if sampling else ""
+
+
 def markdown(report: dict) -> str:
     ops = report["summary"]["operations"]
     used = [c for c in COLUMNS if any(ops[o].get(c[0]) is not None for o in ops)]
     lines = [
         f"# Evaluation: `{report['model']}` on `{report['suite']}`",
         "",
-        f"{report['items']} items, seed {report['seed']}, steps {report['steps'] or 'default'}, "
+        f"{report['items']} items, seed {report['seed']}, {_sampling(report.get('sampling'))}"
         f"{report['summary']['wall_seconds']:.0f} s wall time ({report['device']}).",
         "",
     ]
