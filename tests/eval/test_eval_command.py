@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from audio_omni.eval.command import eval_command, eval_suite_command
+from audio_omni.models.presets import preset_config
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +95,9 @@ def test_debug_model_runs_through_the_suite(bench, tmp_path):
     assert len(records) == 2 and all(r["status"] == "ok" for r in records)
     assert all(r["cropped_to_seconds"] < 3.0 for r in records)
     assert all((out / r["output"]).is_file() for r in records)
+    sampler = preset_config("debug").sampling.sampler
+    assert report["sampling"] == {"steps": 2, "sampler": sampler}  # what the items were drawn with
+    assert f"2 {sampler} steps" in (out / "report.md").read_text()
 
 
 def test_outputs_made_elsewhere_are_judged_like_a_model(bench, tmp_path):
