@@ -175,7 +175,7 @@ class GemmaBackbone(MLLMBackbone):
         if audios is not None or videos is not None:
             raise NotImplementedError(TEXT_ONLY)
         batch = self.tokenize(prompts)
-        # Only hidden states are used: logits for one position instead of all (the 262k-word head is ~1/4 of
+        # Only hidden states are used: logits for one position instead of all (the 262k-word head is over a third of
         # the cost of encoding a prompt on the CPU).
         out = self.model(**batch, output_hidden_states=True, use_cache=False, logits_to_keep=1)
         return HiddenStates(features=out.hidden_states[layer], mask=batch["attention_mask"].bool())
