@@ -15,7 +15,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -32,23 +31,27 @@ from audio_omni.models.checkpoints import (
     read_pretrained_config,
     read_state_dict,
 )
-from audio_omni.models.conditioners.mel import MelInput
-from audio_omni.models.conditioners.mllm import MLLMPrompt
 from audio_omni.models.config import ModelConfig, load_config
+from audio_omni.models.flow import SAMPLERS
 from audio_omni.models.presets import PRESETS, preset_config
-from audio_omni.paths import cache_dir
-from audio_omni.task_prompts import (
-    EDIT_OPERATIONS,
-    GENERATION_TASKS,
-    PromptTemplates,
-    canonical_task,
-    check_text,
-    edit_instruction,
+from audio_omni.models.requests import (
+    ConditionRequest,
+    condition_inputs,
+    frame_layout,
+    prefix_frames,
+    source_rate,
+    starts_from_source,
 )
+from audio_omni.paths import cache_dir
+from audio_omni.task_prompts import PromptTemplates, canonical_task, check_text, edit_instruction
+from audio_omni.tasks import FREE_FORM_EDIT, GENERATION_TASKS, INSTRUCTION_EDITS
 
 log = logging.getLogger(__name__)
 
 AudioLike = str | Path | torch.Tensor | np.ndarray
+# Frame-layout models run window by window; these bound what one call may ask for (memory, not quality).
+MAX_EDIT_SECONDS = 600.0
+MAX_GENERATION_SECONDS = 300.0
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
@@ -91,6 +94,17 @@ def _seeded_generator(seed: int | None, generator: torch.Generator | None) -> tu
     return torch.Generator().manual_seed(int(seed)), int(seed)
 
 
+def crossfade_weights(length: int, fade_in: int, fade_out: int) -> torch.Tensor:
+    """Per-frame weights of one window: linear ramps over the frames it shares with its neighbours, so that
+    overlapping windows sum to a smooth blend (the caller divides by the summed weights)."""
+    weights = torch.ones(length)
+    if fade_in:
+        weights[:fade_in] = torch.linspace(0, 1, fade_in + 2)[1:-1]
+    if fade_out:
+        weights[length - fade_out :] = torch.linspace(1, 0, fade_out + 2)[1:-1]
+    return weights
+
+
 def _weights_file(directory: Path) -> Path | None:
     for name in (WEIGHTS_NAME, "model.ckpt"):
         if (directory / name).is_file():
@@ -104,7 +118,7 @@ class AudioOmni:
         self.model = model.to(self.device).eval().requires_grad_(False)
         self.config: ModelConfig = model.config
         self.templates = templates or PromptTemplates()
-        self.roles = model.conditioner.role_ids()
+        self.roles = model.conditioner.role_ids()  # role -> conditioner id
 
     # Loading ---------------------------------------------------------------------------------------------
     @classmethod
@@ -179,9 +193,15 @@ class AudioOmni:
 
     @property
     def max_duration(self) -> float:
+        """The model's window in seconds. Frame-layout models go beyond it in overlapping windows."""
         return self.config.sample_size / self.config.sample_rate
 
-    def _latent_frames(self, duration: float | None) -> tuple[int, int]:
+    @property
+    def windowed(self) -> bool:
+        """Whether inputs and outputs longer than the window are made window by window."""
+        return frame_layout(self.model)
+
+    def _latent_frames(self, duration: float | None, limit: float) -> tuple[int, int]:
         """Requested duration (s) -> (latent frames, output samples)."""
         ratio = self.model.pretransform.downsampling_ratio
         if duration is None:
@@ -189,72 +209,122 @@ class AudioOmni:
             return frames, frames * ratio
         if not math.isfinite(duration) or duration <= 0:
             raise AudioInputError(f"duration must be a positive number of seconds, got {duration}")
-        if duration > self.max_duration + 1e-6:
-            raise AudioInputError(
-                f"duration {duration:g} s is longer than this model's window of {self.max_duration:.2f} s"
-            )
         samples = int(round(duration * self.sample_rate))
-        return max(1, math.ceil(samples / ratio)), samples
+        if samples < ratio:
+            raise AudioInputError(
+                f"duration {duration:g} s is shorter than one latent frame ({ratio / self.sample_rate:.3f} s)"
+            )
+        # Durations are compared in samples: a duration equal to the window is accepted, not lost to rounding.
+        if samples > int(round(limit * self.sample_rate)):
+            raise AudioInputError(f"duration {duration:g} s is longer than this model's limit of {limit:.2f} s")
+        return math.ceil(samples / ratio), samples
 
-    def _mel_input(self, audio: AudioLike | None, sample_rate: int | None, is_voice: bool, what: str):
-        """Load/convert source or voice audio to the mel conditioner's rate, mono, within the window."""
-        if audio is None:
-            return None
-        mel = self.model.conditioner.conditioners[self.roles["mel"]]
-        # Longer inputs are refused from the file header, before anything is decoded.
-        limit = max(mel.clip_samples / mel.sample_rate, self.max_duration) + 0.05
+    def _load_mono(self, audio: AudioLike, sample_rate: int | None, what: str, max_seconds: float) -> torch.Tensor:
+        """Source or voice audio -> mono waveform [T] at the conditioners' rate. Longer inputs are refused from
+        the file header, before anything is decoded."""
+        rate = source_rate(self.model)
         if isinstance(audio, (str, Path)):
-            wave, _ = load_audio(audio, sample_rate=mel.sample_rate, channels=1, max_seconds=limit)
+            wave, _ = load_audio(audio, sample_rate=rate, channels=1, max_seconds=max_seconds)
         else:
             if sample_rate is None:
                 raise AudioInputError(f"{what}: an in-memory array needs its sample_rate")
-            wave, _ = prepare_audio(audio, sample_rate, mel.sample_rate, channels=1, max_seconds=limit, name=what)
-        return MelInput(wave[0], is_voice), wave.shape[-1] / mel.sample_rate
+            wave, _ = prepare_audio(audio, sample_rate, rate, channels=1, max_seconds=max_seconds, name=what)
+        return wave[0]
 
-    def _run(
-        self,
-        item: dict[str, Any],
-        duration: float | None,
-        steps: int | None,
-        cfg_scale: float,
-        sampler: str | None,
-        seed: int | None,
-        generator: torch.Generator | None,
-        progress: bool | Callable[[int, int], None],
-    ) -> AudioResult:
-        """Sample one item: unset steps/sampler take the model's defaults."""
-        frames, samples = self._latent_frames(duration)
-        generator, seed = _seeded_generator(seed, generator)
-        steps = steps or self.config.sampling.steps
-        sampler = sampler or self.config.sampling.sampler
+    def _progress(self, progress: bool | Callable[[int, int], None], total: int):
+        """(on_step callback, bar to close or None) for `total` sampling steps over all windows."""
+        if callable(progress):
+            return progress, None
+        if progress is not True:
+            return None, None
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc="sampling", unit="step")
+        return (lambda done, steps: bar.update(1)), bar
+
+    def _sample_window(
+        self, request: ConditionRequest, noise: torch.Tensor, cfg_scale: float, steps: int, sampler: str, on_step
+    ) -> torch.Tensor:
+        """Latents [1, D, frames] for one window; `noise` [1, D, frames] is drawn by the caller."""
+        item = condition_inputs(self.model, request, self.templates)
+        cond = self.model.condition([item], frames=noise.shape[-1])
+        from_source = torch.tensor([starts_from_source(self.model, request)])
+        return self.model.sample_latents(
+            cond, noise.to(self.device), steps, cfg_scale, sampler, on_step=on_step, from_source=from_source
+        )
+
+    def _finish(self, latents: torch.Tensor, samples: int, seed: int) -> AudioResult:
         codec = self.model.pretransform
-        # Noise first, then the conditioners: the official order, so a seed means the same noise.
-        noise = torch.randn((1, codec.latent_dim, frames), generator=generator).to(self.device)
-        bar = None
-        on_step = progress if callable(progress) else None
-        if progress is True:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=steps, desc="sampling", unit="step")
-
-            def on_step(done, total):
-                bar.update(1)
-
-        try:
-            with torch.inference_mode():
-                cond = self.model.condition([item])
-                latents = self.model.sample_latents(cond, noise, steps, cfg_scale, sampler, on_step=on_step)
-                audio = codec.decode(latents)[0].float().cpu()
-        finally:
-            if bar is not None:
-                bar.close()
+        with torch.inference_mode():
+            audio = codec.decode(latents)[0].float().cpu()
         audio = audio[:, :samples]
+        if audio.shape[-1] < samples:  # a source that ends inside its last latent frame
+            audio = torch.nn.functional.pad(audio, (0, samples - audio.shape[-1]))
         if not torch.isfinite(audio).all():
             raise AudioOmniError("the model produced non-finite audio (NaN/Inf); check the checkpoint")
         return AudioResult(audio.contiguous(), codec.sample_rate, seed)
 
-    def _base_item(self) -> dict[str, Any]:
-        return {self.roles[r]: None for r in ("mllm", "speech_text", "mel", "sync") if r in self.roles}
+    def _settings(self, steps: int | None, sampler: str | None) -> tuple[int, str]:
+        """Unset steps/sampler take the model's defaults; both are checked before any work is done."""
+        steps = self.config.sampling.steps if steps is None else int(steps)
+        sampler = sampler or self.config.sampling.sampler
+        if steps < 1:
+            raise AudioOmniError(f"steps must be at least 1, got {steps}")
+        if sampler not in SAMPLERS:
+            raise AudioOmniError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+        return steps, sampler
+
+    def _overlap_frames(self) -> int:
+        ratio = self.model.pretransform.downsampling_ratio
+        seconds = self.config.sampling.overlap_seconds
+        return max(1, min(self.config.latent_length // 2, round(seconds * self.sample_rate / ratio)))
+
+    def _windows(self, frames: int) -> list[tuple[int, int]]:
+        """(start, end) latent frames of the windows covering `frames`: one window when it fits, else windows
+        of the model's length overlapping by `sampling.overlap_seconds`, the last one aligned to the end."""
+        size = self.config.latent_length
+        if frames <= size:
+            return [(0, frames)]
+        hop = size - self._overlap_frames()
+        starts = list(range(0, frames - size, hop)) + [frames - size]
+        return [(s, s + size) for s in starts]
+
+    # Requests: user arguments -> what the conditioners are given (models.requests; training uses the same) -----
+    def generation_request(
+        self,
+        task: str,
+        prompt: str = "",
+        voice: AudioLike | None = None,
+        voice_sample_rate: int | None = None,
+        voice_text: str | None = None,
+        sync_features: torch.Tensor | None = None,
+    ) -> ConditionRequest:
+        task = canonical_task(task)
+        if task not in GENERATION_TASKS:
+            raise InstructionError(f"{task!r} is an edit operation: use edit()")
+        request = ConditionRequest(task, prompt, sync=sync_features)
+        if task == "TTS":
+            request.text = ""
+            request.transcript = check_text(prompt, "transcript")
+            if voice is not None:
+                request.voice = self._load_mono(voice, voice_sample_rate, "voice reference", self.max_duration)
+                request.voice_transcript = voice_text
+        return request
+
+    def edit_request(
+        self, audio: AudioLike, instruction: str | tuple | list, sample_rate: int | None = None
+    ) -> ConditionRequest:
+        """The whole source (any length) and the instruction; an (operation, description[, target]) tuple becomes
+        the official template's sentence."""
+        task = FREE_FORM_EDIT
+        if isinstance(instruction, (tuple, list)):
+            if not 2 <= len(instruction) <= 3:
+                raise InstructionError("an edit is (operation, description) or (operation, description, target)")
+            task = canonical_task(instruction[0])
+            instruction = edit_instruction(*instruction)
+        instruction = check_text(instruction, "edit instruction")
+        source = self._load_mono(audio, sample_rate, "source audio", MAX_EDIT_SECONDS)
+        return ConditionRequest(task, instruction, source=source)
 
     # Public API ------------------------------------------------------------------------------------------
     def generate(
@@ -275,25 +345,47 @@ class AudioOmni:
         progress: bool | Callable[[int, int], None] = False,
     ) -> AudioResult:
         """T2A / T2M (prompt = caption), TTS (prompt = transcript, optional voice to clone), V2A / V2M
-        (sync_features = Synchformer features [240, 768] of the clip; prompt = optional hint)."""
-        task = canonical_task(task)
-        if task not in GENERATION_TASKS:
-            raise InstructionError(f"{task!r} is an edit operation: use edit()")
-        item = self._base_item()
-        if task == "TTS":
-            text = check_text(prompt, "transcript")
-            if voice is not None and voice_text:
-                text = f"{check_text(voice_text, 'voice transcript')}. {text}"
-            item[self.roles["speech_text"]] = text
-            loaded = self._mel_input(voice, voice_sample_rate, True, "voice reference")
-            item[self.roles["mel"]] = loaded[0] if loaded else MelInput(None, True)
-        elif task in ("V2A", "V2M"):
-            if sync_features is None:
-                raise InstructionError(f"{task} needs sync_features (Synchformer features of the video)")
-            item[self.roles["sync"]] = torch.as_tensor(sync_features, dtype=torch.float32)
-        item[self.roles["mllm"]] = MLLMPrompt(self.templates.generation(task, prompt))
+        (sync_features = Synchformer features [240, 768] of the clip; prompt = optional hint).
+
+        Frame-layout models (audio-omni-small) make durations beyond their window by continuing each window from
+        the end of the previous one; the paper model makes at most its window."""
+        steps, sampler = self._settings(steps, sampler)
+        request = self.generation_request(task, prompt, voice, voice_sample_rate, voice_text, sync_features)
+        task = request.task
+        limit = MAX_GENERATION_SECONDS if self.windowed and task != "TTS" else self.max_duration
+        frames, samples = self._latent_frames(duration, limit)
+        prefix = prefix_frames(self.model, request)
+        if prefix and duration is None:  # the default duration is what the window leaves after the voice
+            frames = max(1, self.config.latent_length - prefix)
+            samples = frames * self.model.pretransform.downsampling_ratio
+        if prefix + frames > self.config.latent_length and task == "TTS":
+            raise AudioInputError(
+                f"the voice reference ({prefix * self.model.pretransform.downsampling_ratio / self.sample_rate:.2f}"
+                f" s) and the speech ({samples / self.sample_rate:.2f} s) together exceed this model's window of "
+                f"{self.max_duration:.2f} s; use a shorter reference or duration"
+            )
+        generator, seed = _seeded_generator(seed, generator)
         cfg = self.config.sampling.cfg_scale if cfg_scale is None else cfg_scale
-        return self._run(item, duration, steps, cfg, sampler, seed, generator, progress)
+        size, overlap = self.config.latent_length, self._overlap_frames()
+        windows = 1 + max(0, math.ceil((prefix + frames - size) / (size - overlap)))
+        on_step, bar = self._progress(progress, windows * steps)
+        codec = self.model.pretransform
+        # Noise first, then the conditioners: the official order, so a seed means the same noise.
+        noise = torch.randn((1, codec.latent_dim, prefix + frames), generator=generator)
+        try:
+            with torch.inference_mode():
+                first = min(prefix + frames, size)
+                made = self._sample_window(request, noise[..., :first], cfg, steps, sampler, on_step)[..., prefix:]
+                while made.shape[-1] < frames:  # continuation: each window starts from the last `overlap` frames
+                    want = min(size, overlap + frames - made.shape[-1])
+                    start = prefix + made.shape[-1] - overlap
+                    nxt = ConditionRequest(task, prompt, transcript=request.transcript, prefix=made[0, :, -overlap:])
+                    out = self._sample_window(nxt, noise[..., start : start + want], cfg, steps, sampler, on_step)
+                    made = torch.cat([made, out[..., overlap:]], dim=-1)
+        finally:
+            if bar is not None:
+                bar.close()
+        return self._finish(made[..., :frames], samples, seed)
 
     def edit(
         self,
@@ -310,17 +402,44 @@ class AudioOmni:
     ) -> AudioResult:
         """Edit `audio` (a path, or an array with `sample_rate`) by a free-form instruction or by
         (operation, description[, target]) with operation in Add / Remove / Extract / Style Transfer.
-        The output has the source's duration (at most the model's window)."""
-        if isinstance(instruction, (tuple, list)):
-            if not 2 <= len(instruction) <= 3:
-                raise InstructionError("an edit is (operation, description) or (operation, description, target)")
-            instruction = edit_instruction(*instruction)
-        item = self._base_item()
-        item[self.roles["mllm"]] = MLLMPrompt(self.templates.edit(instruction))
-        source, seconds = self._mel_input(audio, sample_rate, False, "source audio")
-        item[self.roles["mel"]] = source
+
+        The output has the source's duration. A source longer than the model's window is edited in windows that
+        overlap by `sampling.overlap_seconds` and are cross-faded in the latent space, then decoded at once."""
+        steps, sampler = self._settings(steps, sampler)
+        whole = self.edit_request(audio, instruction, sample_rate)
+        source, instruction = whole.source, whole.text
+        ratio = self.model.pretransform.downsampling_ratio
+        rate = source_rate(self.model)
+        samples = int(round(source.shape[-1] * self.sample_rate / rate))
+        if samples < ratio:
+            shortest = ratio / self.sample_rate
+            raise AudioInputError(f"the source audio is shorter than one latent frame ({shortest:.3f} s)")
+        frames = math.ceil(samples / ratio)
+        windows = self._windows(frames)
+        generator, seed = _seeded_generator(seed, generator)
         cfg = self.config.sampling.edit_cfg_scale if cfg_scale is None else cfg_scale
-        return self._run(item, min(seconds, self.max_duration), steps, cfg, sampler, seed, generator, progress)
+        codec = self.model.pretransform
+        noise = torch.randn((1, codec.latent_dim, frames), generator=generator)
+        latents = torch.zeros(1, codec.latent_dim, frames)
+        weights = torch.zeros(frames)
+        per_frame = rate * ratio // self.sample_rate  # source samples per latent frame
+        on_step, bar = self._progress(progress, len(windows) * steps)
+        try:
+            with torch.inference_mode():
+                for i, (start, end) in enumerate(windows):
+                    piece = source[start * per_frame : end * per_frame]
+                    piece = torch.nn.functional.pad(piece, (0, (end - start) * per_frame - piece.shape[-1]))
+                    request = ConditionRequest(whole.task, instruction, source=piece)
+                    out = self._sample_window(request, noise[..., start:end], cfg, steps, sampler, on_step)
+                    fade_in = windows[i - 1][1] - start if i > 0 else 0
+                    fade_out = end - windows[i + 1][0] if i + 1 < len(windows) else 0
+                    fade = crossfade_weights(end - start, fade_in, fade_out)
+                    latents[..., start:end] += out.cpu() * fade
+                    weights[start:end] += fade
+        finally:
+            if bar is not None:
+                bar.close()
+        return self._finish((latents / weights.clamp(min=1e-6)).to(self.device), samples, seed)
 
     def understand(
         self, question: str, audio: AudioLike | None = None, video=None, *, sample_rate: int | None = None,
@@ -334,25 +453,25 @@ class AudioOmni:
             raise AudioOmniError("video questions are not supported yet (the video processor needs torchvision)")
         wave = None
         if audio is not None:
-            if not getattr(backbone, "accepts_audio", False):
+            if not backbone.accepts_audio:
                 raise AudioOmniError(
                     f"this model's language model ({type(backbone).__name__}) reads text only; questions about "
                     "audio need the paper-scale model with the Qwen2.5-Omni thinker"
                 )
-            rate = getattr(backbone, "audio_rate", 16000)
+            rate = backbone.audio_rate
             if isinstance(audio, (str, Path)):
                 wave, _ = load_audio(audio, sample_rate=rate, channels=1, max_seconds=300.0)
             else:
                 if sample_rate is None:
                     raise AudioInputError("audio: an in-memory array needs its sample_rate")
                 wave, _ = prepare_audio(audio, sample_rate, rate, channels=1, max_seconds=300.0, name="audio")
-        own_format = getattr(backbone, "question_prompt", None)  # e.g. a base LM that does not chat
-        if own_format is not None and wave is None:
-            prompt = own_format(check_text(question, "question"))
+        own_format = backbone.question_prompt(check_text(question, "question")) if wave is None else None
+        if own_format is not None:
+            prompt = own_format
         else:
             prompt = self.templates.question(question, with_audio=wave is not None)
         with torch.inference_mode():
             return backbone.answer(prompt, max_new_tokens=max_new_tokens, audio=None if wave is None else wave[0])
 
 
-__all__ = ["AudioOmni", "AudioResult", "EDIT_OPERATIONS", "GENERATION_TASKS", "pick_device"]
+__all__ = ["AudioOmni", "AudioResult", "INSTRUCTION_EDITS", "GENERATION_TASKS", "pick_device"]

@@ -30,14 +30,15 @@ import soundfile as sf
 
 from audio_omni.atomic import replacing_directory
 from audio_omni.errors import AudioOmniError
+from audio_omni.tasks import EDIT_TASKS, PAIR_GENERATION_TASKS, UNDERSTANDING_TASKS
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
-EDIT_OPERATIONS = ("Add", "Remove", "Extract", "Style Transfer", "Replace", "Level", "Region", "SpeechEdit")
-GENERATION_OPERATIONS = ("T2A", "T2M", "TTS")
+EDIT_OPERATIONS = EDIT_TASKS
+GENERATION_OPERATIONS = PAIR_GENERATION_TASKS
 #: Understanding: the model answers ``instruction`` (a question) about ``source``; see eval/understanding.py.
-UNDERSTANDING_OPERATIONS = ("Tagging", "ASR")
+UNDERSTANDING_OPERATIONS = UNDERSTANDING_TASKS
 OPERATIONS = EDIT_OPERATIONS + GENERATION_OPERATIONS + UNDERSTANDING_OPERATIONS
 _AUDIO_KEYS = ("source", "target", "voice")
 

@@ -28,3 +28,12 @@ class AudioCodec(nn.Module):
 
     def num_frames(self, num_samples: int) -> int:
         return num_samples // self.downsampling_ratio
+
+
+class VariationalCodec(AudioCodec):
+    """A codec whose encoder gives a Gaussian posterior (the Oobleck VAE). Training samples it (or takes its
+    mean); pre-encoding stores both moments."""
+
+    def posterior(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Audio [B, C, T] -> (mean, std), each [B, D, T // downsampling_ratio]."""
+        raise NotImplementedError
