@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from audio_omni.atomic import open_atomic
 from audio_omni.data.catalog import ClipRecord, read_catalog
 from audio_omni.data.instructions import SPEECH_TEXTS, swap_word, text_id, word_swaps
 from audio_omni.data.mixer import (
@@ -345,15 +344,8 @@ class Synthesizer:
             except Exception:  # a damaged cache entry is made again
                 pass
         wave = synthesize(text, source.voice, self.s.sample_rate)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".npy", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, wave)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with open_atomic(path) as f:
+            np.save(f, wave)
         return wave
 
     def speech_sources(self, pool: SplitPool, language: str) -> list[SpeechSource]:

@@ -7,18 +7,16 @@ every process of a multi-process run sees different samples without any sampler 
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 import torch
 
 from audio_omni.audio.io import prepare_audio
+from audio_omni.data.shards import MemberLocation, PairRecord, decode_audio, index_pairs, split_shards
 from audio_omni.errors import ConfigError
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.conditioners.mel import MelInput
@@ -28,15 +26,8 @@ from audio_omni.task_prompts import EDIT_OPERATIONS, PromptTemplates
 GENERATION = ("T2A", "T2M", "TTS")
 
 
-@dataclass
-class PairEntry:
-    """Where one pair's members live: suffix ("json", "source.flac", ...) -> (tar path, offset, size)."""
-
-    key: str
-    members: dict[str, tuple[str, int, int]]
-    meta: dict
-
-
+#: One pair of a shard directory (key, members by tar offset, metadata): see :class:`audio_omni.data.shards.PairRecord`.
+PairEntry = PairRecord
 PREENCODED = "preencoded"  # member name of a pre-encoded entry: (part file, 0, 0)
 
 
@@ -47,47 +38,24 @@ def index_preencoded(directory: str | Path, split: str = "train") -> list[PairEn
         for line in f:
             row = json.loads(line)
             if row["part"].startswith(f"{split}/"):
-                entries.append(PairEntry(row["key"], {PREENCODED: (str(root / row["part"]), 0, 0)}, row["meta"]))
+                location = MemberLocation(str(root / row["part"]), 0, 0)
+                entries.append(PairEntry(row["key"], {PREENCODED: location}, row["meta"]))
     return sorted(entries, key=lambda e: e.key)
 
 
 def index_shards(directory: str | Path, split: str = "train") -> list[PairEntry]:
-    """Index every tar of `directory/split` (member offsets), sorted by key for a stable order.
+    """Every complete pair of `directory/split` by random access (the shard format's own index), sorted by key.
     A pre-encoded directory (index.jsonl) is indexed from its index instead."""
     if (Path(directory) / "index.jsonl").is_file():
         return index_preencoded(directory, split)
-    root = Path(directory) / split
-    tars = sorted(root.glob("*.tar"))
+    tars = split_shards(directory, split)
     if not tars:
-        raise ConfigError(f"no shards in {root} (expected {split}-NNNNNN.tar files)")
-    grouped: dict[str, dict[str, tuple[str, int, int]]] = {}
-    for tar_path in tars:
-        with tarfile.open(tar_path) as tar:
-            for member in tar:
-                if not member.isfile():
-                    continue
-                key, _, suffix = member.name.partition(".")
-                grouped.setdefault(key, {})[suffix] = (str(tar_path), member.offset_data, member.size)
-    entries = []
-    for key in sorted(grouped):
-        members = grouped[key]
-        if "json" not in members or "target.flac" not in members:
-            continue
-        meta = json.loads(_read(members["json"]))
-        entries.append(PairEntry(key, members, meta))
-    return entries
+        raise ConfigError(f"no shards in {Path(directory) / split} (expected {split}-NNNNNN.tar files)")
+    return index_pairs(tars)
 
 
-def _read(location: tuple[str, int, int]) -> bytes:
-    path, offset, size = location
-    with open(path, "rb") as f:
-        f.seek(offset)
-        return f.read(size)
-
-
-def _audio(location: tuple[str, int, int]) -> tuple[np.ndarray, int]:
-    data, sr = sf.read(io.BytesIO(_read(location)), dtype="float32", always_2d=True)
-    return data.T, sr
+def _audio(location: MemberLocation) -> tuple[np.ndarray, int]:
+    return decode_audio(location.read())
 
 
 @dataclass

@@ -16,13 +16,12 @@ The trainable conditioners (projections, speech-text encoder, mel projections) s
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
 
+from audio_omni.atomic import atomic_path, write_text_atomic
 from audio_omni.errors import ConfigError
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.conditioners.mel import MelInput
@@ -33,15 +32,8 @@ INDEX = "index.jsonl"
 
 
 def _save_atomic(tensors: dict[str, torch.Tensor], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp))
 
 
 @torch.no_grad()
@@ -89,8 +81,6 @@ def preencode(
             if mel is not None and mel.wave is not None:
                 tensors[f"{key}/mel_wave"] = mel.wave.float().cpu().contiguous()
         _save_atomic(tensors, out / part)
-    (out / "config.json").write_text(json.dumps(model.config.to_dict(), indent=2), encoding="utf-8")
-    index_tmp = out / f".{INDEX}.tmp"
-    index_tmp.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    os.replace(index_tmp, out / INDEX)
+    write_text_atomic(out / "config.json", json.dumps(model.config.to_dict(), indent=2))
+    write_text_atomic(out / INDEX, "".join(json.dumps(line) + "\n" for line in lines))
     return out
