@@ -236,4 +236,3 @@ def index_pairs(tars: Iterable[str | Path]) -> list[PairRecord]:
             raise ShardError(f"pair {key}: unreadable metadata ({exc})") from None
         records.append(PairRecord(key, members, meta))
     return records
-
