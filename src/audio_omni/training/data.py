@@ -7,20 +7,17 @@ every process of a multi-process run sees different samples without any sampler 
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
 import torch
 import torch.nn.functional as F
 
 from audio_omni.audio.io import prepare_audio
+from audio_omni.data.shards import MemberLocation, PairRecord, index_pairs, split_shards
 from audio_omni.errors import ConfigError
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.requests import (
@@ -33,16 +30,8 @@ from audio_omni.models.requests import (
 from audio_omni.task_prompts import PromptTemplates
 from audio_omni.tasks import is_edit
 
-
-@dataclass
-class PairEntry:
-    """Where one pair's members live: suffix ("json", "source.flac", ...) -> (tar path, offset, size)."""
-
-    key: str
-    members: dict[str, tuple[str, int, int]]
-    meta: dict
-
-
+#: One pair of a shard directory (key, members by tar offset, metadata): see :class:`audio_omni.data.shards.PairRecord`.
+PairEntry = PairRecord
 PREENCODED = "preencoded"  # member name of a pre-encoded entry: (part file, 0, 0)
 
 
@@ -53,47 +42,20 @@ def index_preencoded(directory: str | Path, split: str = "train") -> list[PairEn
         for line in f:
             row = json.loads(line)
             if row["part"].startswith(f"{split}/"):
-                entries.append(PairEntry(row["key"], {PREENCODED: (str(root / row["part"]), 0, 0)}, row["meta"]))
+                location = MemberLocation(str(root / row["part"]), 0, 0)
+                entries.append(PairEntry(row["key"], {PREENCODED: location}, row["meta"]))
     return sorted(entries, key=lambda e: e.key)
 
 
 def index_shards(directory: str | Path, split: str = "train") -> list[PairEntry]:
-    """Index every tar of `directory/split` (member offsets), sorted by key for a stable order.
+    """Every complete pair of `directory/split` by random access (the shard format's own index), sorted by key.
     A pre-encoded directory (index.jsonl) is indexed from its index instead."""
     if (Path(directory) / "index.jsonl").is_file():
         return index_preencoded(directory, split)
-    root = Path(directory) / split
-    tars = sorted(root.glob("*.tar"))
+    tars = split_shards(directory, split)
     if not tars:
-        raise ConfigError(f"no shards in {root} (expected {split}-NNNNNN.tar files)")
-    grouped: dict[str, dict[str, tuple[str, int, int]]] = {}
-    for tar_path in tars:
-        with tarfile.open(tar_path) as tar:
-            for member in tar:
-                if not member.isfile():
-                    continue
-                key, _, suffix = member.name.partition(".")
-                grouped.setdefault(key, {})[suffix] = (str(tar_path), member.offset_data, member.size)
-    entries = []
-    for key in sorted(grouped):
-        members = grouped[key]
-        if "json" not in members or "target.flac" not in members:
-            continue
-        meta = json.loads(_read(members["json"]))
-        entries.append(PairEntry(key, members, meta))
-    return entries
-
-
-def _read(location: tuple[str, int, int]) -> bytes:
-    path, offset, size = location
-    with open(path, "rb") as f:
-        f.seek(offset)
-        return f.read(size)
-
-
-def _audio(location: tuple[str, int, int]) -> tuple[np.ndarray, int]:
-    data, sr = sf.read(io.BytesIO(_read(location)), dtype="float32", always_2d=True)
-    return data.T, sr
+        raise ConfigError(f"no shards in {Path(directory) / split} (expected {split}-NNNNNN.tar files)")
+    return index_pairs(tars)
 
 
 @dataclass
@@ -159,8 +121,8 @@ class ExampleBuilder:
         self.source_rate = source_rate(model)
         self.frames_layout = frame_layout(model)
 
-    def _mono(self, location) -> torch.Tensor:
-        wave, sr = _audio(location)
+    def _mono(self, entry: PairEntry, role: str) -> torch.Tensor:
+        wave, sr = entry.audio(role)
         mono, _ = prepare_audio(wave, sr, self.source_rate, channels=1, max_seconds=None, channels_first=True)
         return mono[0]
 
@@ -174,10 +136,16 @@ class ExampleBuilder:
             if task == "TTS":
                 request.transcript = meta.get("transcript") or meta.get("caption") or ""
                 request.voice_transcript = meta.get("voice_transcript")
-                if "voice.flac" in entry.members:
-                    request.voice = self._mono(entry.members["voice.flac"])
+                if entry.has("voice"):
+                    request.voice = self._mono(entry, "voice")
             return request
-        return ConditionRequest(task, meta["instruction"], source=self._mono(entry.members["source.flac"]))
+        return ConditionRequest(task, meta["instruction"], source=self._mono(entry, "source"))
+
+    def target_audio(self, entry: PairEntry) -> torch.Tensor:
+        """The pair's target [C, T] at the codec's rate and channels (not cut to the window)."""
+        wave, sr = entry.audio("target")
+        target, _ = prepare_audio(wave, sr, self.rate, channels=self.channels, max_seconds=None, channels_first=True)
+        return target
 
     def _fit_voice(self, request: ConditionRequest, target_samples: int) -> None:
         """Frame layout: a voice prefix must leave room for the target in the window, and covers whole frames."""
@@ -204,8 +172,7 @@ class ExampleBuilder:
     def build(self, entry: PairEntry, generator: torch.Generator | None = None):
         """(conditioner inputs, target audio [C, window] zero-padded, valid samples, task, from_source)."""
         request = self.request(entry)
-        wave, sr = _audio(entry.members["target.flac"])
-        target, _ = prepare_audio(wave, sr, self.rate, channels=self.channels, max_seconds=None, channels_first=True)
+        target = self.target_audio(entry)
         self._fit_voice(request, target.shape[-1])
         if self.frames_layout and request.voice is not None:
             target = torch.cat([request.voice[None].expand(self.channels, -1), target], dim=-1)

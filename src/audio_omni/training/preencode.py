@@ -20,14 +20,12 @@ campaign needs; training reads them back as float32.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
 
-from audio_omni.atomic import write_text_atomic
+from audio_omni.atomic import atomic_path, write_text_atomic
 from audio_omni.errors import ConfigError
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.codecs.base import VariationalCodec
@@ -38,15 +36,8 @@ INDEX = "index.jsonl"
 
 
 def save_tensors_atomic(tensors: dict[str, torch.Tensor], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp))
 
 
 @torch.no_grad()
@@ -81,7 +72,7 @@ def preencode(
         for entry in chunk:
             request = builder.request(entry)
             key = entry.key
-            wave, _ = target_audio(builder, entry)
+            wave = builder.target_audio(entry)[:, : builder.window]
             audio = wave[None].to(device)
             if isinstance(codec, VariationalCodec):
                 mean, std = codec.posterior(audio)
@@ -111,13 +102,3 @@ def preencode(
     write_text_atomic(out / "config.json", json.dumps(model.config.to_dict(), indent=2))
     write_text_atomic(out / INDEX, "".join(json.dumps(line) + "\n" for line in lines))
     return out
-
-
-def target_audio(builder: ExampleBuilder, entry) -> tuple[torch.Tensor, int]:
-    """The pair's target at the codec's rate and channels, cut to the window (no padding)."""
-    from audio_omni.audio.io import prepare_audio
-    from audio_omni.training.data import _audio
-
-    wave, sr = _audio(entry.members["target.flac"])
-    target, _ = prepare_audio(wave, sr, builder.rate, channels=builder.channels, max_seconds=None, channels_first=True)
-    return target[:, : builder.window], sr
