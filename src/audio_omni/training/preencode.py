@@ -13,8 +13,8 @@ Layout of a pre-encoded directory (the trainer accepts it wherever it accepts pa
         <key>/source_latents [D, L] the codec's latents of the source (frame-layout models, edits)
         <key>/voice_latents  [D, K] the codec's latents of the voice reference (frame-layout models, TTS)
 The trainable conditioners (projections, speech-text encoder, mel projections) still run during training.
-`dtype` stores latents and features in half precision (bfloat16) to halve the disk and memory a large
-campaign needs; training reads them back as float32.
+`half=True` stores latents in float16 and MLLM features in bfloat16 (their range needs its exponent), which
+halves the disk and page cache a large campaign needs; training reads both back as float32.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def save_tensors_atomic(tensors: dict[str, torch.Tensor], path: Path) -> None:
 @torch.no_grad()
 def preencode(
     model: AudioOmniModel, shard_dirs: list[str | Path], out: str | Path, split: str = "train", per_part: int = 256,
-    progress: bool = True, dtype: torch.dtype = torch.float32,
+    progress: bool = True, half: bool = False,
 ) -> Path:
     """Encode every pair of `shard_dirs/split` into `out` (resumable: finished parts are kept)."""
     out = Path(out)
@@ -59,8 +59,8 @@ def preencode(
     lines = []
     from tqdm.auto import tqdm
 
-    def store(tensor: torch.Tensor) -> torch.Tensor:
-        return tensor.to(dtype).cpu().contiguous()
+    def store(tensor: torch.Tensor, dtype: torch.dtype = torch.float16) -> torch.Tensor:
+        return tensor.to(dtype if half else torch.float32).cpu().contiguous()
 
     for start in tqdm(range(0, len(entries), per_part), desc="pre-encoding", disable=not progress, unit="part"):
         chunk = entries[start : start + per_part]
@@ -85,7 +85,7 @@ def preencode(
             features, mask = mllm.fitted_features([item[roles["mllm"]].text], device)
             # Only the real rows are stored (padding is zeros, restored at load): prompts are far shorter than
             # the paper's 2048 positions, so this keeps pre-encoded data small.
-            tensors[f"{key}/mllm"] = store(features[0][mask[0]])
+            tensors[f"{key}/mllm"] = store(features[0][mask[0]], torch.bfloat16)
             if frames_module is not None:
                 if request.source is not None:
                     tensors[f"{key}/source_latents"] = store(frames_module.encode(request.source.to(device)))
