@@ -40,7 +40,7 @@ from audio_omni.models.codecs.base import VariationalCodec
 from audio_omni.models.conditioners.mel import MelConditioner
 from audio_omni.models.conditioners.mllm import MLLMConditioner
 from audio_omni.models.config import load_config
-from audio_omni.models.flow import flow_loss, interpolate, sample_timesteps
+from audio_omni.models.flow import data_prediction_weights, flow_loss, interpolate, sample_timesteps
 from audio_omni.models.presets import preset_config
 from audio_omni.training.config import TrainConfig, dump_train_config
 from audio_omni.training.data import ExampleBuilder, PairDataset, TrainBatch, _mix
@@ -121,7 +121,8 @@ class FlowObjective(nn.Module):
         start = model.flow_start(cond, noise, batch.from_source)  # noise, or the source plus noise (edits)
         x_t = interpolate(latents, start, t)
         velocity = model.training_velocity(x_t, t, cond)
-        return flow_loss(velocity.float(), latents, start, frame_mask)
+        weights = data_prediction_weights(t) if model.dit.config.prediction == "data" else None
+        return flow_loss(velocity.float(), latents, start, frame_mask, weights)
 
 
 def trainable_parameters(module: nn.Module) -> list[nn.Parameter]:
