@@ -47,10 +47,15 @@ def index_preencoded(directory: str | Path, split: str = "train") -> list[PairEn
     return sorted(entries, key=lambda e: e.key)
 
 
+def is_preencoded(directory: str | Path) -> bool:
+    """A directory written by training.preencode (its index lists the pairs) rather than pair shards."""
+    return (Path(directory) / "index.jsonl").is_file()
+
+
 def index_shards(directory: str | Path, split: str = "train") -> list[PairEntry]:
     """Every complete pair of `directory/split` by random access (the shard format's own index), sorted by key.
     A pre-encoded directory (index.jsonl) is indexed from its index instead."""
-    if (Path(directory) / "index.jsonl").is_file():
+    if is_preencoded(directory):
         return index_preencoded(directory, split)
     tars = split_shards(directory, split)
     if not tars:

@@ -43,7 +43,7 @@ from audio_omni.models.config import load_config
 from audio_omni.models.flow import data_prediction_weights, flow_loss, interpolate, sample_timesteps
 from audio_omni.models.presets import preset_config
 from audio_omni.training.config import TrainConfig, dump_train_config
-from audio_omni.training.data import ExampleBuilder, PairDataset, TrainBatch, _mix
+from audio_omni.training.data import ExampleBuilder, PairDataset, TrainBatch, _mix, is_preencoded
 from audio_omni.training.schedules import lr_multiplier
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,13 @@ def build_training_model(config: TrainConfig) -> AudioOmniModel:
         model_config = read_pretrained_config(source)
     else:
         model_config = preset_config(spec.preset or "audio-omni")
-    model = build_model(model_config, vocab_file=spec.vocab_file, mllm_path=spec.mllm_path)
+    # Pre-encoded data carries the frozen MLLM's features, so the MLLM is not loaded; the vocoder only serves
+    # the audio samples written during training (encoding a mel needs no vocoder).
+    encoded = all(is_preencoded(directory) for directory in config.data.shards)
+    model = build_model(
+        model_config, vocab_file=spec.vocab_file, mllm_path=spec.mllm_path, load_mllm=not encoded,
+        load_vocoder=config.sample_every > 0,
+    )
     if source is None:
         model.dit.reset_parameters_for_training()
     elif source.is_dir():
