@@ -20,20 +20,13 @@ import numpy as np
 import torch
 
 from audio_omni.audio.io import load_audio, prepare_audio, save_audio
-from audio_omni.errors import AudioInputError, AudioOmniError, CheckpointError, InstructionError
+from audio_omni.errors import AudioInputError, AudioOmniError, InstructionError
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.builders import build_model
-from audio_omni.models.checkpoints import (
-    CONFIG_NAME,
-    WEIGHTS_NAME,
-    load_official_checkpoint,
-    load_state_dict_into,
-    read_pretrained_config,
-    read_state_dict,
-)
-from audio_omni.models.config import ModelConfig, load_config
+from audio_omni.models.checkpoints import load_official_checkpoint, load_state_dict_into, read_state_dict
+from audio_omni.models.config import ModelConfig
 from audio_omni.models.flow import SAMPLERS
-from audio_omni.models.presets import PRESETS, preset_config
+from audio_omni.models.locate import DEFAULT_MODEL, resolve_model
 from audio_omni.models.requests import (
     ConditionRequest,
     condition_inputs,
@@ -42,7 +35,6 @@ from audio_omni.models.requests import (
     source_rate,
     starts_from_source,
 )
-from audio_omni.paths import cache_dir
 from audio_omni.task_prompts import PromptTemplates, canonical_task, check_text, edit_instruction
 from audio_omni.tasks import FREE_FORM_EDIT, GENERATION_TASKS, INSTRUCTION_EDITS
 
@@ -105,13 +97,6 @@ def crossfade_weights(length: int, fade_in: int, fade_out: int) -> torch.Tensor:
     return weights
 
 
-def _weights_file(directory: Path) -> Path | None:
-    for name in (WEIGHTS_NAME, "model.ckpt"):
-        if (directory / name).is_file():
-            return directory / name
-    return None
-
-
 class AudioOmni:
     def __init__(self, model: AudioOmniModel, device: torch.device | None = None, templates=None):
         self.device = pick_device(device)
@@ -124,7 +109,7 @@ class AudioOmni:
     @classmethod
     def from_pretrained(
         cls,
-        path_or_preset: str | Path,
+        path_or_preset: str | Path = DEFAULT_MODEL,
         device: str | torch.device | None = None,
         *,
         config: str | Path | ModelConfig | None = None,
@@ -133,57 +118,18 @@ class AudioOmni:
         random_init: bool = False,
         strict: bool = True,
     ) -> AudioOmni:
-        """Load a model from our checkpoint directory, an official checkpoint file, or a preset name.
-
-        - directory with config.json: our format (config + model.safetensors), or an official file in it.
-        - a .ckpt/.safetensors file: official key names; its config comes from `config`, a config.json beside
-          it, or the paper-scale preset. `vocab_file` and `mllm_path` point at the official vocab.txt and the
-          local Qwen2.5-Omni directory (nothing is fetched from a hub).
-        - a preset name: its trained weights from $AUDIO_OMNI_WEIGHTS/<name> or the cache; `random_init=True`
-          builds it untrained (tests, training from scratch).
-        """
-        source = Path(str(path_or_preset)).expanduser()
-        weights: Path | None = None
-        if isinstance(config, ModelConfig):
-            cfg = config
-        elif config is not None:
-            cfg = load_config(config)
-        elif source.is_dir():
-            cfg = read_pretrained_config(source)
-        elif source.is_file():
-            beside = source.parent / CONFIG_NAME
-            cfg = read_pretrained_config(source.parent) if beside.is_file() else preset_config("audio-omni")
-        elif str(path_or_preset) in PRESETS:
-            cfg = preset_config(str(path_or_preset))
-        else:
-            raise CheckpointError(
-                f"{path_or_preset!r} is neither a checkpoint directory, a checkpoint file nor a preset "
-                f"({', '.join(PRESETS)})"
-            )
-        if source.is_dir():
-            weights = _weights_file(source)
-            if weights is None:
-                raise CheckpointError(f"{source} has a config but no {WEIGHTS_NAME}")
-        elif source.is_file():
-            weights = source
-        elif not random_init:
-            name = str(path_or_preset)
-            for root in filter(None, (os.environ.get("AUDIO_OMNI_WEIGHTS"), cache_dir() / "models")):
-                candidate = Path(root) / name
-                if candidate.is_dir() and _weights_file(candidate):
-                    return cls.from_pretrained(candidate, device, vocab_file=vocab_file, mllm_path=mllm_path)
-            raise CheckpointError(
-                f"no trained weights for preset {name!r} (looked in $AUDIO_OMNI_WEIGHTS and "
-                f"{cache_dir() / 'models'}); pass random_init=True for an untrained model"
-            )
-        model = build_model(cfg, vocab_file=vocab_file, mllm_path=mllm_path)
-        if weights is not None:
-            if weights.name == WEIGHTS_NAME and source.is_dir():
-                load_state_dict_into(model, read_state_dict(weights), strict=strict, source=str(weights))
-            else:
-                report = load_official_checkpoint(model, weights, strict=strict)
-                if not report.clean:
-                    log.warning("partial load of %s: %s", weights, report.describe())
+        """Load a model from our checkpoint directory, an official checkpoint file, or a preset name (see
+        models.locate: a preset's trained weights come from $AUDIO_OMNI_WEIGHTS, the cache, or the weights
+        shipped with the package; `random_init=True` builds it untrained). `vocab_file` and `mllm_path` point at
+        the official vocab.txt and the local Qwen2.5-Omni directory (nothing is fetched from a hub)."""
+        found = resolve_model(path_or_preset, config, random_init)
+        model = build_model(found.config, vocab_file=vocab_file, mllm_path=mllm_path)
+        if found.format == "ours":
+            load_state_dict_into(model, read_state_dict(found.weights), strict=strict, source=str(found.weights))
+        elif found.format == "official":
+            report = load_official_checkpoint(model, found.weights, strict=strict)
+            if not report.clean:
+                log.warning("partial load of %s: %s", found.weights, report.describe())
         return cls(model, device)
 
     # Shared helpers --------------------------------------------------------------------------------------

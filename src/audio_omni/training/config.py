@@ -19,7 +19,7 @@ class _Strict(BaseModel):
 class ModelSpec(_Strict):
     preset: str | None = "audio-omni-small"  # or a model config JSON in `config`
     config: str | None = None
-    init_from: str | None = None  # our checkpoint dir or an official .ckpt/.safetensors (fine-tuning)
+    init_from: str | None = None  # our checkpoint dir, an official .ckpt/.safetensors, or a preset's weights
     vocab_file: str | None = None
     mllm_path: str | None = None
 

@@ -32,7 +32,6 @@ from audio_omni.models.checkpoints import (
     load_state_dict_into,
     mllm_key_mapper,
     persistent_state_dict,
-    read_pretrained_config,
     read_state_dict,
     save_pretrained,
 )
@@ -41,6 +40,7 @@ from audio_omni.models.conditioners.mel import MelConditioner
 from audio_omni.models.conditioners.mllm import MLLMConditioner
 from audio_omni.models.config import load_config
 from audio_omni.models.flow import data_prediction_weights, flow_loss, interpolate, sample_timesteps
+from audio_omni.models.locate import resolve_model
 from audio_omni.models.presets import preset_config
 from audio_omni.training.config import TrainConfig, dump_train_config
 from audio_omni.training.data import ExampleBuilder, PairDataset, TrainBatch, _mix, is_preencoded
@@ -54,14 +54,15 @@ LATEST = "latest"
 
 # Model ---------------------------------------------------------------------------------------------------------
 def build_training_model(config: TrainConfig) -> AudioOmniModel:
-    """The model to train: from a preset/config (fresh init) or from a checkpoint (fine-tuning)."""
+    """The model to train: from a preset/config (fresh init) or from weights (`model.init_from`: one of our
+    checkpoint directories, an official checkpoint file, or a preset name whose trained weights warm-start it)."""
     spec = config.model
     torch.manual_seed(config.seed)  # identical initial weights on every process
-    source = Path(spec.init_from) if spec.init_from else None
-    if spec.config:
+    found = resolve_model(spec.init_from, spec.config) if spec.init_from else None
+    if found is not None:
+        model_config = found.config
+    elif spec.config:
         model_config = load_config(spec.config)
-    elif source is not None and source.is_dir():
-        model_config = read_pretrained_config(source)
     else:
         model_config = preset_config(spec.preset or "audio-omni")
     # Pre-encoded data carries the frozen MLLM's features, so the MLLM is not loaded; the vocoder only serves
@@ -71,12 +72,12 @@ def build_training_model(config: TrainConfig) -> AudioOmniModel:
         model_config, vocab_file=spec.vocab_file, mllm_path=spec.mllm_path, load_mllm=not encoded,
         load_vocoder=config.sample_every > 0,
     )
-    if source is None:
+    if found is None:
         model.dit.reset_parameters_for_training()
-    elif source.is_dir():
-        load_state_dict_into(model, read_state_dict(source / "model.safetensors"), source=str(source))
+    elif found.format == "ours":
+        load_state_dict_into(model, read_state_dict(found.weights), source=found.where)
     else:
-        load_official_checkpoint(model, source)
+        load_official_checkpoint(model, found.weights)
     freeze_frozen_parts(model)
     return model
 
