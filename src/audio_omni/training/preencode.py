@@ -43,7 +43,7 @@ def save_tensors_atomic(tensors: dict[str, torch.Tensor], path: Path) -> None:
 @torch.no_grad()
 def preencode(
     model: AudioOmniModel, shard_dirs: list[str | Path], out: str | Path, split: str = "train", per_part: int = 256,
-    progress: bool = True, half: bool = False,
+    progress: bool = True, half: bool = False, batch_size: int = 16,
 ) -> Path:
     """Encode every pair of `shard_dirs/split` into `out` (resumable: finished parts are kept)."""
     out = Path(out)
@@ -69,8 +69,10 @@ def preencode(
         if (out / part).is_file():
             continue  # finished by an earlier, interrupted run
         tensors: dict[str, torch.Tensor] = {}
-        for entry in chunk:
-            request = builder.request(entry)
+        requests = [builder.request(entry) for entry in chunk]
+        prompts = [condition_inputs(model, r, builder.templates)[roles["mllm"]].text for r in requests]
+        prompt_rows = _prompt_features(mllm, prompts, device, batch_size)
+        for i, (entry, request) in enumerate(zip(chunk, requests, strict=True)):
             key = entry.key
             wave = builder.target_audio(entry)[:, : builder.window]
             audio = wave[None].to(device)
@@ -81,11 +83,9 @@ def preencode(
                 mean = codec.encode(audio)
             tensors[f"{key}/latent_mean"] = store(mean[0])
             tensors[f"{key}/length"] = torch.tensor([wave.shape[-1]])
-            item = condition_inputs(model, request, builder.templates)
-            features, mask = mllm.fitted_features([item[roles["mllm"]].text], device)
             # Only the real rows are stored (padding is zeros, restored at load): prompts are far shorter than
             # the paper's 2048 positions, so this keeps pre-encoded data small.
-            tensors[f"{key}/mllm"] = store(features[0][mask[0]], torch.bfloat16)
+            tensors[f"{key}/mllm"] = store(prompt_rows[i], torch.bfloat16)
             if frames_module is not None:
                 if request.source is not None:
                     tensors[f"{key}/source_latents"] = store(frames_module.encode(request.source.to(device)))
@@ -102,3 +102,17 @@ def preencode(
     write_text_atomic(out / "config.json", json.dumps(model.config.to_dict(), indent=2))
     write_text_atomic(out / INDEX, "".join(json.dumps(line) + "\n" for line in lines))
     return out
+
+
+def _prompt_features(mllm, prompts: list[str], device, batch_size: int) -> list[torch.Tensor]:
+    """The real rows of each prompt's fitted MLLM features, computed `batch_size` distinct prompts at a time
+    (the frozen LLM is most of pre-encoding's cost; batches use the CPU's matrix units far better than one
+    prompt at a time, and repeated prompts are encoded once)."""
+    unique = list(dict.fromkeys(prompts))
+    rows: dict[str, torch.Tensor] = {}
+    for start in range(0, len(unique), batch_size):
+        batch = unique[start : start + batch_size]
+        features, mask = mllm.fitted_features(batch, device)
+        for i, prompt in enumerate(batch):
+            rows[prompt] = features[i][mask[i]]
+    return [rows[p] for p in prompts]
