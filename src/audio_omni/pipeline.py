@@ -369,13 +369,20 @@ class AudioOmni:
         latents = torch.zeros(1, codec.latent_dim, frames)
         weights = torch.zeros(frames)
         per_frame = rate * ratio // self.sample_rate  # source samples per latent frame
+        source = torch.nn.functional.pad(source, (0, frames * per_frame - source.shape[-1]))
         on_step, bar = self._progress(progress, len(windows) * steps)
         try:
             with torch.inference_mode():
+                if self.windowed:  # the frame layout reads latents: encode the whole source once, slice per window
+                    source_latents = self.model.conditioner.conditioners[self.roles["frames"]].encode(
+                        source.to(self.device)
+                    )
                 for i, (start, end) in enumerate(windows):
-                    piece = source[start * per_frame : end * per_frame]
-                    piece = torch.nn.functional.pad(piece, (0, (end - start) * per_frame - piece.shape[-1]))
-                    request = ConditionRequest(whole.task, instruction, source=piece)
+                    request = ConditionRequest(whole.task, instruction)
+                    if self.windowed:
+                        request.source_latents = source_latents[:, start:end]
+                    else:
+                        request.source = source[start * per_frame : end * per_frame]
                     out = self._sample_window(request, noise[..., start:end], cfg, steps, sampler, on_step)
                     fade_in = windows[i - 1][1] - start if i > 0 else 0
                     fade_out = end - windows[i + 1][0] if i + 1 < len(windows) else 0

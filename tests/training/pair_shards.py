@@ -76,18 +76,12 @@ TINY_EDIT_SAMPLES = 11264  # 44 mel frames at 22.05 kHz (22 tokens of 2 frames)
 
 def tiny_edit_model_config() -> dict:
     """The audio-omni-small layout (per-frame source, flow from the source, data prediction on top of it) shrunk
-    to learn two 0.5 s edit pairs in a minute on the CPU; a tiny random Qwen thinker stands in for Gemma."""
+    to learn two 0.5 s edit pairs in a minute on the CPU: the `debug-small` preset (a tiny random Qwen thinker
+    stands in for Gemma)."""
     from audio_omni.models.presets import preset_config
 
-    model = preset_config("audio-omni-small").to_dict()
-    model["sample_size"] = TINY_EDIT_SAMPLES
-    conds = {c["id"]: c for c in model["model"]["conditioning"]["configs"]}
-    conds["omni_prompt"].update(type="qwen_omni", config={"backbone": "tiny-random", "pad_length": 8,
-                                                          "feature_dim": 64})
-    conds["speech_prompt"]["config"].update(text_dim=16, seq_len=32, proj_seq_len=8, conv_layers=1)
-    model["model"]["conditioning"]["cond_dim"] = 64
-    model["model"]["diffusion"]["config"].update(embed_dim=96, depth=3, num_heads=2, cond_token_dim=64,
-                                                 global_cond_dim=64)
+    model = preset_config("debug-small").to_dict()
+    assert model["sample_size"] == TINY_EDIT_SAMPLES
     return model
 
 
