@@ -155,7 +155,12 @@ def understand(
     mllm: MllmOpt = None,
     random_init: RandomOpt = False,
 ) -> None:
-    """Answer a question with the frozen MLLM."""
+    """Answer a question with the frozen MLLM (about audio with a text-only MLLM: the frozen listeners)."""
+    from audio_omni.understanding import listens_for
+
+    if audio is not None and listens_for(model):  # no DiT weights needed: a fresh install answers
+        typer.echo(listens_for(model).answer(question, audio))
+        return
     omni = _load(model, device, vocab, mllm, random_init)
     typer.echo(omni.understand(question, audio=audio, max_new_tokens=max_tokens))
 

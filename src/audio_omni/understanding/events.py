@@ -1,0 +1,151 @@
+"""Sound events over time: the AudioSet tagger's sliding windows merged into labelled segments.
+
+YAMNet scores 0.96 s windows every 0.48 s. A window's score is credited to its middle 0.48 s (the part no
+neighbour covers better), so a run of windows above the threshold becomes one segment from the start of the
+first middle to the end of the last; the first and last windows reach the clip's edges. A class is reported
+when one window reaches ``ON_THRESHOLD``; a segment goes on while its windows stay above ``OFF_THRESHOLD``
+(hysteresis keeps one event from breaking into pieces on a dip).
+
+Counting uses the loudness envelope as well: a class segment that spans several loud bursts separated by
+quiet gaps (a dog barking three times) counts each burst.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: A class is heard when one window reaches this probability (the evaluation's presence threshold).
+ON_THRESHOLD = 0.3
+#: A segment continues while its windows stay above this.
+OFF_THRESHOLD = 0.15
+#: Classes that say nothing about what is heard, never reported.
+NOT_EVENTS = frozenset(
+    {
+        "Silence",
+        "Inside, small room",
+        "Inside, large room or hall",
+        "Inside, public space",
+        "Outside, urban or manmade",
+        "Outside, rural or natural",
+        "Sound effect",
+        "Echo",
+        "Reverberation",
+        "Noise",
+        "Environmental noise",
+        "Static",
+        "Hum",
+        "Mains hum",
+    }
+)
+#: Envelope frames for counting bursts.
+ENVELOPE_HOP_S = 0.02
+#: A gap this much quieter than the burst peaks, at least ``MIN_GAP_S`` long, separates two bursts.
+GAP_DROP_DB = 12.0
+MIN_GAP_S = 0.12
+MIN_BURST_S = 0.06
+
+
+@dataclass(frozen=True)
+class SoundSegment:
+    """One stretch of time in which the tagger hears ``label`` (an AudioSet class name)."""
+
+    label: str
+    start: float  # seconds
+    end: float
+    confidence: float  # the highest window probability inside the segment
+    count: int = 1  # loud bursts inside the segment (separate occurrences of the sound)
+
+    def to_json(self) -> dict:
+        return {
+            "label": self.label,
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "confidence": round(self.confidence, 3),
+            "count": self.count,
+        }
+
+
+def window_spans(n_windows: int, hop: float, window: float, duration: float) -> np.ndarray:
+    """[n, 2] the seconds each window is credited with: its middle ``hop``, the edges extended to the clip."""
+    starts = np.arange(n_windows) * hop + (window - hop) / 2
+    spans = np.stack([starts, starts + hop], axis=1)
+    if n_windows:
+        spans[0, 0] = 0.0
+        spans[-1, 1] = max(spans[-1, 1], duration)
+        spans = np.clip(spans, 0.0, duration)
+    return spans
+
+
+def _runs(on: np.ndarray) -> list[tuple[int, int]]:
+    """[(first, last)] index runs where ``on`` is True."""
+    runs, start = [], None
+    for i, flag in enumerate(on):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(on) - 1))
+    return runs
+
+
+def class_segments(
+    probabilities: np.ndarray, active: np.ndarray, labels: list[str], spans: np.ndarray, max_classes: int = 12
+) -> list[SoundSegment]:
+    """Segments of every class that one active window hears at ``ON_THRESHOLD`` (at most ``max_classes``
+    classes, the most confident first), sorted by start time. ``probabilities`` [W, K]; ``active`` [W] marks
+    windows with sound (silent ones never start or continue a segment)."""
+    if probabilities.size == 0 or not active.any():
+        return []
+    heard = np.where(active[:, None], probabilities, 0.0)
+    peaks = heard.max(axis=0)
+    order = [
+        int(k) for k in np.argsort(-peaks, kind="stable") if peaks[k] >= ON_THRESHOLD and labels[k] not in NOT_EVENTS
+    ][:max_classes]
+    segments = []
+    for k in order:
+        for first, last in _runs(heard[:, k] >= OFF_THRESHOLD):
+            confidence = float(heard[first : last + 1, k].max())
+            if confidence >= ON_THRESHOLD:
+                segments.append(SoundSegment(labels[k], float(spans[first, 0]), float(spans[last, 1]), confidence))
+    return sorted(segments, key=lambda s: (s.start, -s.confidence))
+
+
+def envelope_db(mono: np.ndarray, rate: int, hop_s: float = ENVELOPE_HOP_S) -> np.ndarray:
+    """RMS level per ``hop_s`` frame in dBFS."""
+    hop = max(1, int(round(hop_s * rate)))
+    n = len(mono) // hop
+    if n == 0:
+        return np.full(1, -120.0)
+    frames = mono[: n * hop].reshape(n, hop).astype(np.float64)
+    return 20 * np.log10(np.maximum(np.sqrt(np.mean(frames**2, axis=1)), 1e-6))
+
+
+def count_bursts(level_db: np.ndarray, hop_s: float = ENVELOPE_HOP_S) -> int:
+    """Loud bursts in a stretch of envelope: runs above (peak - ``GAP_DROP_DB``) separated by quieter gaps of
+    at least ``MIN_GAP_S``; bursts shorter than ``MIN_BURST_S`` are ignored. At least 1."""
+    if level_db.size == 0:
+        return 1
+    loud = level_db >= level_db.max() - GAP_DROP_DB
+    bursts = [(a, b) for a, b in _runs(loud) if (b - a + 1) * hop_s >= MIN_BURST_S]
+    if not bursts:
+        return 1
+    count = 1
+    for (_, prev_end), (start, _) in zip(bursts, bursts[1:], strict=False):
+        if (start - prev_end - 1) * hop_s >= MIN_GAP_S:
+            count += 1
+    return count
+
+
+def with_counts(
+    segments: list[SoundSegment], level_db: np.ndarray, hop_s: float = ENVELOPE_HOP_S
+) -> list[SoundSegment]:
+    """Each segment with its burst count from the clip's envelope."""
+    out = []
+    for s in segments:
+        part = level_db[int(s.start / hop_s) : max(int(s.start / hop_s) + 1, int(np.ceil(s.end / hop_s)))]
+        out.append(SoundSegment(s.label, s.start, s.end, s.confidence, count_bursts(part, hop_s)))
+    return out
