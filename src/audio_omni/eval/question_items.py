@@ -7,7 +7,8 @@ their transcripts). The ground truth comes from the stems, never from a model:
 * ``Presence``: balanced, one question about a class in the mixture (``labels.present_before``) and one about
   a class of the suite that is not in it, per clip; ``extra.expected`` is "yes" / "no";
 * ``Count`` / ``Timing``: the event stem's loud bursts (envelope above its peak - ``BURST_DROP_DB``, gaps of
-  at least ``MIN_GAP_S`` separate two) give the number of occurrences and their [start, end] seconds;
+  at least ``MIN_GAP_S`` separate two, bursts under ``MIN_BURST_S`` ignored) give the number of occurrences
+  and their [start, end] seconds;
 * ``Caption``: the classes of the mixture; ``LanguageID`` and ``ASR``: the recording's language and transcript.
 
 Questions rotate through English, German, French, Spanish, Chinese and Japanese (``language``).
@@ -25,6 +26,7 @@ from audio_omni.eval.suites import Suite, SuiteItem, read_suite, save_flac, writ
 QUESTION_LANGUAGES = ("en", "de", "fr", "es", "zh", "ja")
 BURST_DROP_DB = 30.0
 MIN_GAP_S = 0.15
+MIN_BURST_S = 0.05  # shorter blips (a click in a decaying tail) are not an occurrence
 FRAME_S = 0.01
 #: Recorded prompts used for language identification and ASR, per language (the longest first).
 SPEECH_PER_LANGUAGE = 6
@@ -148,7 +150,7 @@ def event_spans(stem: np.ndarray, rate: int) -> list[list[float]]:
             else:
                 spans.append([start * FRAME_S, i * FRAME_S])
             start = None
-    return [[round(a, 2), round(b, 2)] for a, b in spans]
+    return [[round(a, 2), round(b, 2)] for a, b in spans if b - a >= MIN_BURST_S]
 
 
 def _question(kind: str, lang: str, label: str | None = None) -> str:

@@ -2,7 +2,7 @@
 
 * ``Presence``: the answer's first yes or no word (yes / ja / oui / sí / 是 / 有 / はい; no / nein / non / 没有 /
   いいえ) against ``extra.expected``; an answer with neither is wrong;
-* ``Count``: the first number in the answer (digits, or a number word up to ten) equals the stem's count;
+* ``Count``: the first number in the answer (in digits; else a number word up to ten) equals the stem's count;
 * ``Timing``: every "a–b" time span in the answer (seconds) is united and compared with the union of the true
   spans: intersection over union (``iou``), ``hit`` when it reaches 0.5;
 * ``LanguageID``: the answer names the spoken language (its English, native or question-language name, or
@@ -55,11 +55,13 @@ def yes_or_no(answer: str) -> str | None:
 
 
 def first_number(answer: str) -> int | None:
+    """The first number written in digits, else the first number word ("un", "one" are also articles, so
+    words count only when the answer has no digits)."""
     text = (answer or "").lower()
-    candidates = []
     m = re.search(r"\d+", text)
     if m:
-        candidates.append((m.start(), int(m.group())))
+        return int(m.group())
+    candidates = []
     for word, value in NUMBER_WORDS.items():
         m = re.search(re.escape(word) if not word.isascii() else rf"(?<!\w){re.escape(word)}(?!\w)", text)
         if m:

@@ -36,118 +36,28 @@ KINDS = (
     "other",
 )
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Function words and letters that mark each Latin-script language (lower case, accents kept).
 _MARKERS = {
-    "en": (
-        "is",
-        "are",
-        "there",
-        "what",
-        "how",
-        "many",
-        "when",
-        "does",
-        "do",
-        "you",
-        "hear",
-        "the",
-        "which",
-        "said",
-        "can",
-        "this",
-        "in",
-        "it",
-        "of",
-        "say",
-        "times",
-        "any",
-        "sound",
-        "sounds",
-        "clip",
-        "audio",
-        "language",
+    "en": _words(
+        "is are there what how many when does do you hear the which said can this in it of say times any "
+        "sound sounds clip audio language"
     ),
-    "de": (
-        "ist",
-        "gibt",
-        "es",
-        "hörst",
-        "du",
-        "wie",
-        "wann",
-        "was",
-        "welche",
-        "welcher",
-        "der",
-        "die",
-        "das",
-        "ein",
-        "eine",
-        "oft",
-        "wird",
-        "gesagt",
-        "hört",
-        "man",
-        "im",
-        "zu",
-        "hören",
-        "sprache",
-        "sagt",
-        "mal",
-        "einen",
+    "de": _words(
+        "ist gibt es hörst du wie wann was welche welcher welchem der die das ein eine einen oft wird gesagt "
+        "hört man im zu hören sprache sagt mal tonart aufnahme geräusche hund lautstärke"
     ),
-    "fr": (
-        "est",
-        "ce",
-        "qu",
-        "que",
-        "quel",
-        "quelle",
-        "combien",
-        "quand",
-        "y",
-        "il",
-        "entend",
-        "entends",
-        "on",
-        "le",
-        "la",
-        "les",
-        "un",
-        "une",
-        "dans",
-        "langue",
-        "dit",
-        "fois",
-        "de",
-        "des",
-        "t",
+    "fr": _words(
+        "est ce qu que quel quelle combien quand y il entend entends on le la les un une dans langue dit fois "
+        "de des t tonalité extrait chien parlée"
     ),
-    "es": (
-        "hay",
-        "qué",
-        "cuántas",
-        "cuántos",
-        "cuándo",
-        "se",
-        "oye",
-        "escucha",
-        "escuchas",
-        "oyes",
-        "el",
-        "la",
-        "los",
-        "las",
-        "un",
-        "una",
-        "en",
-        "idioma",
-        "dice",
-        "veces",
-        "de",
-        "algún",
-        "alguna",
-        "suena",
+    "es": _words(
+        "hay qué cuántas cuántos cuándo se oye escucha escuchas oyes el la los las un una en idioma dice "
+        "veces de algún alguna suena tonalidad perro habla"
     ),
 }
 _LETTERS = {"de": "äöüß", "fr": "çèêàâîôûœ", "es": "ñ¿¡áíóú"}
@@ -362,7 +272,7 @@ def named_classes(text: str, language: str, labels: list[str] | tuple[str, ...] 
     """AudioSet classes a question names: through the lexicon in its language (and English), and in
     English by any of ``labels`` (the tagger's class names)."""
     folded = _fold(text)
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, int, str]] = []  # (position, lexicon first, class)
     for label, by_language in SOUND_WORDS.items():
         for lang in dict.fromkeys((language, "en")):
             for word in by_language.get(lang, ())[1:] if lang != "zh" and lang != "ja" else by_language.get(lang, ()):
@@ -373,18 +283,15 @@ def named_classes(text: str, language: str, labels: list[str] | tuple[str, ...] 
                     m = re.search(rf"\b{re.escape(w)}(s|es)?\b" if lang == "en" else rf"\b{re.escape(w)}\b", folded)
                     pos = m.start() if m else -1
                 if pos >= 0:
-                    found.append((pos, label))
+                    found.append((pos, 0, label))
     if language in ("en", "unknown") and labels:
-        words = [_singular(w) for w in re.findall(r"[a-z]+", folded)]
         for phrase, label in _english_class_phrases(tuple(labels)):
             if " ".join(phrase) in _NOT_SOUNDS:
                 continue
-            n = len(phrase)
-            for i in range(len(words) - n + 1):
-                if tuple(words[i : i + n]) == phrase:
-                    found.append((len(" ".join(words[:i])), label))
-                    break
-    ordered = [label for _, label in sorted(found)]
+            m = re.search(r"\b" + r"\W+".join(re.escape(w) + "(?:s|es)?" for w in phrase) + r"\b", folded)
+            if m:
+                found.append((m.start(), 1, label))
+    ordered = [label for _, _, label in sorted(found)]
     return tuple(dict.fromkeys(ordered))
 
 
