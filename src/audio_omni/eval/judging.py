@@ -12,9 +12,10 @@ What must appear and disappear follows from the item's labels:
 ``Level`` is judged by loudness instead: the output must move at least half-way from the source's
 loudness towards the target's. The checks of every operation are assembled in :mod:`audio_omni.eval.success`.
 
-Whether an item can be judged is checked on the reference pair itself: treating the ground-truth target as
-the output must succeed, and treating the unchanged source as the output must fail. A class (or other
-check key) whose items fail that too often is flagged and left out of success rates (see :func:`calibrate`).
+Whether a check can be judged is decided per item on its reference pair: treating the ground-truth target
+as the output must pass it, and (for the checks of what changes) treating the unchanged source as the output
+must fail it. A check that fails this test is dropped for that item only; :func:`calibrate` summarises the
+keys that are often dropped.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ PRESENCE_THRESHOLD = 0.3
 SILENT_WINDOW_DB = -60.0
 #: A class is flagged when fewer than this fraction of its items can be judged on the reference pair.
 MIN_JUDGEABLE_FRACTION = 0.8
+#: A class that should stay is still heard when the output has it in at least this fraction of the windows in
+#: which the ground truth has it (one loud window of a noise output is not "kept music").
+KEEP_RATIO = 0.5
+
+
+def still_heard(view: TagView, reference: TagView, index: int) -> bool:
+    """A kept class: heard in the output in at least ``KEEP_RATIO`` of the ground truth's share of windows."""
+    wanted = reference.heard_fraction(index)
+    return wanted > 0 and view.heard_fraction(index) >= KEEP_RATIO * wanted
 
 
 @dataclass
@@ -40,6 +50,11 @@ class TagView:
     def presence(self, index: int) -> float:
         rows = self.patches[self.active] if self.active.any() else self.patches
         return float(rows[:, index].max())
+
+    def heard_fraction(self, index: int, threshold: float = PRESENCE_THRESHOLD) -> float:
+        """Fraction of the non-silent windows in which the class reaches ``threshold``."""
+        rows = self.patches[self.active] if self.active.any() else self.patches
+        return float((rows[:, index] >= threshold).mean()) if len(rows) else 0.0
 
     def clip_probabilities(self) -> np.ndarray:
         rows = self.patches[self.active] if self.active.any() else self.patches
@@ -132,14 +147,18 @@ class ClassFlag:
 
 
 def calibrate(checks: list[dict]) -> dict[str, ClassFlag]:
-    """Flag check keys (tagger classes, ``ASR (lang)``, ``speaker``, ...) that cannot be judged reliably.
+    """Summarise the check keys (tagger classes, ``ASR (lang)``, ``speaker``, ...) that the reference pairs
+    often cannot judge.
 
     ``checks`` are the records of every item's checks (:meth:`audio_omni.eval.success.Check.record`).
-    Returns {key: flag} for the flagged keys only; items involving a flagged key are left out of success rates.
+    Returns {key: flag} for the keys judgeable on fewer than ``MIN_JUDGEABLE_FRACTION`` of their items. The
+    flag only summarises: each item drops the checks its own reference pair cannot judge and is judged by the
+    rest (:func:`audio_omni.eval.success.item_success`).
     """
     per_class: dict[str, list[dict]] = defaultdict(list)
     for check in checks:
-        per_class[check["class"]].append(check)
+        if check["direction"] not in ("preserve", "balance"):  # output-sanity checks are summarised apart
+            per_class[check["class"]].append(check)
     flags = {}
     for label, results in sorted(per_class.items()):
         total = len(results)
