@@ -37,14 +37,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--operations", nargs="*", default=None)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=SYSTEMS)
+    parser.add_argument("--per-operation", type=int, default=None, help="only the first N items of each operation")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     suite = read_suite(args.suite)
     items = [i for i in suite.items if not i.is_understanding and not i.is_generation
              and (args.operations is None or i.operation in args.operations)]
-    systems = {name: baselines.make_system(name, suite=suite)[1] for name in SYSTEMS
-               if name != "codec-ceiling"}
-    systems["codec-ceiling"] = load_ceiling("codec-ceiling")
+    if args.per_operation is not None:
+        taken: dict[str, int] = defaultdict(int)
+        items = [i for i in items if (taken.__setitem__(i.operation, taken[i.operation] + 1)
+                                      or taken[i.operation] <= args.per_operation)]
+    systems = {name: load_ceiling(name) if name == "codec-ceiling" else baselines.make_system(name, suite=suite)[1]
+               for name in args.systems}
     judges = Judges()
     rows = []
     started = time.perf_counter()
@@ -63,18 +68,19 @@ def main() -> None:
             evidence = base.with_output(_as_output(answer, rate))
             checks = checks_for(evidence)
             row[name] = item_success(checks)["success"]
-            row[name + " values"] = {c.key: c.detail.get("value", c.output) for c in checks if c.judgeable}
+            # each judgeable check's verdict and, for the band checks, its value (to study thresholds)
+            row[name + " checks"] = {c.key: [c.output, c.detail.get("value")] for c in checks if c.judgeable}
         rows.append(row)
         if n % 25 == 0:
             print(f"{n}/{len(items)} items, {time.perf_counter() - started:.0f} s", flush=True)
-    summary = summarise(rows)
-    print(markdown(summary))
+    summary = summarise(rows, list(systems))
+    print(markdown(summary, list(systems)))
     print(f"{len(items)} items in {time.perf_counter() - started:.0f} s")
     if args.out:
         args.out.write_text(json.dumps({"suite": str(args.suite), "summary": summary, "rows": rows}, indent=1))
 
 
-def summarise(rows: list[dict]) -> dict:
+def summarise(rows: list[dict], systems: list[str]) -> dict:
     per_op: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         per_op[row["operation"]].append(row)
@@ -84,7 +90,7 @@ def summarise(rows: list[dict]) -> dict:
         entry = {"items": len(group), "judged": len(judged),
                  "identity": _rate([r["reference"]["identity_success"] for r in judged]),
                  "oracle": _rate([r["reference"]["oracle_success"] for r in judged])}
-        for name in SYSTEMS:
+        for name in systems:
             entry[name] = _rate([r.get(name) for r in judged])
         out[op] = entry
     return out
@@ -95,8 +101,8 @@ def _rate(values) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def markdown(summary: dict) -> str:
-    columns = ["identity", "oracle", *SYSTEMS]
+def markdown(summary: dict, systems: list[str]) -> str:
+    columns = ["identity", "oracle", *systems]
     lines = ["| operation | items | judged | " + " | ".join(columns) + " |",
              "|---|---:|---:|" + "---:|" * len(columns)]
     for op, e in summary.items():

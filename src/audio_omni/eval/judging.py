@@ -1,7 +1,9 @@
 """The tagger's side of instruction success: which classes must appear, disappear or stay, and whether they do.
 
 A class counts as present in a clip when its probability reaches ``PRESENCE_THRESHOLD`` in at least one
-non-silent 0.96 s tagger window (events in a mixture are short; a clip-level mean would dilute them).
+non-silent 0.96 s tagger window (events in a mixture are short; a clip-level mean would dilute them). A class
+that must disappear is looked for where the event was (the windows the removed stem, source minus target,
+sounds in), so that a bed that resembles it elsewhere does not hide the removal.
 What must appear and disappear follows from the item's labels:
 
 * appear = ``present_after`` - ``present_before`` (+ the target class for Add);
@@ -51,6 +53,12 @@ class TagView:
         rows = self.patches[self.active] if self.active.any() else self.patches
         return float(rows[:, index].max())
 
+    def within(self, windows: np.ndarray | None) -> TagView:
+        """The same clip judged only in ``windows`` (where an event is); unchanged when none of them sounds."""
+        if windows is None or len(windows) != len(self.active) or not (self.active & windows).any():
+            return self
+        return TagView(patches=self.patches, active=self.active & windows)
+
     def heard_fraction(self, index: int, threshold: float = PRESENCE_THRESHOLD) -> float:
         """Fraction of the non-silent windows in which the class reaches ``threshold``."""
         rows = self.patches[self.active] if self.active.any() else self.patches
@@ -61,19 +69,38 @@ class TagView:
         return rows.mean(0)
 
 
+TAGGER_HOP, TAGGER_WINDOW = 7680, 15600  # 0.48 s hop, 0.975 s window at 16 kHz
+#: A window holds an event when the event's own level there is within this many dB of its loudest window.
+EVENT_RANGE_DB = 20.0
+
+
+def _window_db(wave, sample_rate: int, count: int) -> np.ndarray:
+    """Level (dB RMS) of the first ``count`` tagger windows of a clip ([C, T] or [T])."""
+    from audio_omni.audio.io import prepare_audio
+
+    x = prepare_audio(wave, sample_rate, 16000, channels=1, max_seconds=None, name="tagger input")[0][0].numpy()
+    starts = np.arange(count) * TAGGER_HOP
+    rms = np.array([np.sqrt(np.mean(x[s : s + TAGGER_WINDOW] ** 2)) if s < len(x) else 0.0 for s in starts])
+    return 20 * np.log10(np.maximum(rms, 1e-10))
+
+
 def tag_view(tagger, wave, sample_rate: int) -> TagView:
     """Run the tagger once on a clip ([C, T] or [T])."""
     from audio_omni.audio.io import prepare_audio
 
     mono, _ = prepare_audio(wave, sample_rate, 16000, channels=1, max_seconds=None, name="tagger input")
-    x = mono[0].numpy()
-    patches = tagger.patch_probabilities(x, 16000)
-    hop, win = 7680, 15600  # 0.48 s hop, 0.975 s window at 16 kHz
-    starts = np.arange(len(patches)) * hop
-    rms = np.array([np.sqrt(np.mean(x[s : s + win] ** 2)) if s < len(x) else 0.0 for s in starts])
-    db = 20 * np.log10(np.maximum(rms, 1e-10))
+    patches = tagger.patch_probabilities(mono[0].numpy(), 16000)
+    db = _window_db(mono[0].numpy(), 16000, len(patches))
     active = (db > SILENT_WINDOW_DB) & (db > db.max() - 50.0)
     return TagView(patches=patches, active=active)
+
+
+def event_windows(stem, sample_rate: int, count: int) -> np.ndarray | None:
+    """Which of ``count`` tagger windows hold an event, from the event's own stem (None: no audible event)."""
+    db = _window_db(stem, sample_rate, count)
+    if db.max() <= SILENT_WINDOW_DB:
+        return None
+    return db >= db.max() - EVENT_RANGE_DB
 
 
 @dataclass

@@ -56,7 +56,7 @@ MIN_CHANGED_FRACTION = 0.005
 #: Preservation and progress need at least this fraction of the cells to be measured.
 MIN_KEPT_FRACTION = 0.02
 PROGRESS_MIN = 0.5
-PRESERVE_MAX_DB = 4.0
+PRESERVE_MAX_DB = 3.0
 BALANCE_MAX_DB = 4.0
 #: Operations whose output may place the new sound at other instants than the target does.
 TIMING_FREE = ("Add", "Style Transfer")

@@ -2,9 +2,9 @@
 
 Every check is applied to the system's output, to the unchanged source (what the ``identity`` baseline
 would score) and to the ground-truth target (what the ``oracle`` scores). An item succeeds when all its
-checks pass. A check is *judgeable* on an item when the oracle passes it and the identity does not (for
-generation, which has no source, when the oracle passes); :func:`audio_omni.eval.judging.calibrate` flags
-the keys whose checks are too often not judgeable, and their items are left out of success rates.
+judgeable checks pass. A check is *judgeable* on an item when the oracle passes it and the identity does not
+(for generation, which has no source, when the oracle passes; checks of what is kept are passed by both);
+:func:`audio_omni.eval.judging.calibrate` summarises the keys that are often not judgeable.
 
 Checks by operation:
 
@@ -25,6 +25,13 @@ Checks by operation:
   ``SPEAKER_MARGIN`` below the target's).
 * T2A / T2M: the caption's class (``labels.target``) is present.
 * Level: loudness moves at least half-way from the source's towards the target's.
+* Every edit with a ground truth, in a band picture of its reference pair (:mod:`audio_omni.eval.spectral`):
+  ``edit progress`` (at least half-way from the source to the target on the cells the edit changes; not for
+  SpeechEdit and voice conversion, whose timing may change) and the output-sanity checks ``preserved`` (the
+  cells the edit keeps are kept) and ``spectral balance`` (the long-term spectrum is the target's). The
+  sanity checks are passed by the source too, and fail noise, silence, gain, low-passed or shuffled outputs.
+
+A check that the item's own reference pair cannot judge is dropped for that item only (:func:`item_success`).
 """
 
 from __future__ import annotations
@@ -173,27 +180,27 @@ class Evidence:
         self.voice_rate = voice_rate or rate
         self._views: dict = {}
         self._texts: dict = {}
-        self._pair: list = []  # the spectral reference pair, once built (None: the item has none)
+        self._pair: spectral.SpectralPair | None = None
+        self._pair_built = False  # the item may have no pair (generation): build (or not) once
 
     def with_output(self, wave: np.ndarray | None) -> Evidence:
         """The same item with another output; what the judges made of the references is shared, not redone."""
         other = Evidence(self.item, {**self.waves, "output": wave}, self.rate, self.judges, self.voice_rate)
         other._views = {k: v for k, v in self._views.items() if k[0] != "output"}
         other._texts = {k: v for k, v in self._texts.items() if k != "output"}
-        other._pair = self._pair
+        other._pair, other._pair_built = self._pair, self._pair_built
         return other
 
     @property
     def spectral(self) -> spectral.SpectralPair | None:
         """The reference pair in the band picture of :mod:`audio_omni.eval.spectral` (edits with a target)."""
-        if not self._pair:
+        if not self._pair_built:
             source, target = self.waves.get("source"), self.waves.get("target")
-            pair = None
             if not self.item.is_generation and source is not None and target is not None:
-                pair = spectral.SpectralPair(source, target, self.rate,
-                                             timing_free=self.item.operation in spectral.TIMING_FREE)
-            self._pair.append(pair)
-        return self._pair[0]
+                self._pair = spectral.SpectralPair(source, target, self.rate,
+                                                   timing_free=self.item.operation in spectral.TIMING_FREE)
+            self._pair_built = True
+        return self._pair
 
     def view(self, role: str, region=None) -> judging.TagView | None:
         key = (role, tuple(region) if region else None)
@@ -326,6 +333,7 @@ def _tagger_checks(ev: Evidence) -> list[Check]:
         region = item.region
     index = ev.judges.tagger.index
     checks = []
+    removed = None if item.is_generation else _removed_windows(ev, region)
     for label in exp.classes:
         kind = "appear" if label in exp.appear else "present" if label in exp.present else "disappear"
         if label not in index:
@@ -333,6 +341,8 @@ def _tagger_checks(ev: Evidence) -> list[Check]:
             continue
         i = index[label]
         views = {role: ev.view(role, region) for role in ROLES}
+        if kind == "disappear":  # judged where the event was, not where the bed may resemble it
+            views = {role: None if v is None else v.within(removed) for role, v in views.items()}
         detail = {f"{role}_presence": round(views[role].presence(i), 4) for role in ("source", "target")
                   if views[role] is not None}
         identity = None if item.is_generation else _passes(views["source"], i, kind)
@@ -354,6 +364,14 @@ def _tagger_checks(ev: Evidence) -> list[Check]:
             checks.append(Check(f"{label} (kept)", "keep", kept("output"), kept("source"), True,
                                 {"target_windows": round(target_view.heard_fraction(i), 3)}))
     return checks
+
+
+def _removed_windows(ev: Evidence, region) -> np.ndarray | None:
+    """The tagger windows in which the removed sound (source minus target) sounds, when the pair is aligned."""
+    source, target, view = ev.waves.get("source"), ev.waves.get("target"), ev.view("source", region)
+    if source is None or target is None or view is None or source.shape != target.shape:
+        return None
+    return judging.event_windows(_crop(source - target, ev.rate, region), ev.rate, len(view.active))
 
 
 def _loudness_check(ev: Evidence) -> Check:
