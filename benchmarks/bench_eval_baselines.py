@@ -45,9 +45,10 @@ def main() -> None:
     items = [i for i in suite.items if not i.is_understanding and not i.is_generation
              and (args.operations is None or i.operation in args.operations)]
     if args.per_operation is not None:
-        taken: dict[str, int] = defaultdict(int)
-        items = [i for i in items if (taken.__setitem__(i.operation, taken[i.operation] + 1)
-                                      or taken[i.operation] <= args.per_operation)]
+        by_op: dict[str, list] = defaultdict(list)
+        for item in items:
+            by_op[item.operation].append(item)
+        items = [i for group in by_op.values() for i in group[: args.per_operation]]
     systems = {name: load_ceiling(name) if name == "codec-ceiling" else baselines.make_system(name, suite=suite)[1]
                for name in args.systems}
     judges = Judges()
@@ -71,7 +72,7 @@ def main() -> None:
             # each judgeable check's verdict and, for the band checks, its value (to study thresholds)
             row[name + " checks"] = {c.key: [c.output, c.detail.get("value")] for c in checks if c.judgeable}
         rows.append(row)
-        if n % 25 == 0:
+        if n % 10 == 0:
             print(f"{n}/{len(items)} items, {time.perf_counter() - started:.0f} s", flush=True)
     summary = summarise(rows, list(systems))
     print(markdown(summary, list(systems)))

@@ -112,7 +112,8 @@ SPECTRAL_SCORES = {"edit progress": "edit_progress", "preserved": "preserved_db"
 
 
 def _scores(item: SuiteItem, evidence: success.Evidence, checks: list, judges: Judges, full: bool) -> dict:
-    """Success and metrics of ``evidence``'s output. ``full``: also the costly music and generation scores."""
+    """Success and metrics of ``evidence``'s output. ``full``: also the costly speech, music and generation
+    scores (Whisper, speaker encoder, CREPE, embeddings)."""
     out, source, target = (evidence.waves[k] for k in ("output", "source", "target"))
     rate = evidence.rate
     scores: dict = dict(success.item_success(checks))
@@ -138,8 +139,8 @@ def _scores(item: SuiteItem, evidence: success.Evidence, checks: list, judges: J
         if item.is_generation and full:
             p_out, p_tgt = evidence.view("output").clip_probabilities(), evidence.view("target").clip_probabilities()
             scores["kl"] = metrics.kl_divergence(p_tgt, p_out)
-    _speech_scores(item, evidence, scores)
-    if full:
+    if full:  # the ceiling skips these: its success checks already ran the judges its operation needs
+        _speech_scores(item, evidence, scores)
         _music_scores(item, out, rate, target, judges, scores)
     return scores
 
