@@ -44,7 +44,7 @@ class CodecCeiling:
 def reconstruct(codec, wave: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
     """``wave`` ([C, T] at ``sample_rate``) encoded and decoded by ``codec``; returns (audio, codec rate)."""
     from audio_omni.audio.io import prepare_audio
-    from audio_omni.models.codecs.oobleck import OobleckCodec
+    from audio_omni.models.codecs.base import VariationalCodec
 
     x, _ = prepare_audio(wave, sample_rate, codec.sample_rate, channels=codec.audio_channels, max_seconds=None,
                          name="target")
@@ -54,8 +54,8 @@ def reconstruct(codec, wave: np.ndarray, sample_rate: int) -> tuple[np.ndarray, 
     param = next(codec.parameters(), None)
     x = x[None].to(param.device if param is not None else "cpu")
     with torch.no_grad():
-        # The VAE's posterior mean: a ceiling must not depend on a draw.
-        latents = codec.encode(x, sample=False) if isinstance(codec, OobleckCodec) else codec.encode(x)
+        # A VAE's posterior mean: a ceiling must not depend on a draw.
+        latents = codec.posterior(x)[0] if isinstance(codec, VariationalCodec) else codec.encode(x)
         audio = codec.decode(latents)[0, :, :length].float().cpu().numpy()
     return audio, codec.sample_rate
 
