@@ -20,7 +20,7 @@ Degenerate baselines, which every success check must fail (they show that no num
 * ``silence``: all zeros, as long as the target;
 * ``lowpass``: the source low-passed at ``LOWPASS_HZ``;
 * ``gain``: the source ``GAIN_DB`` louder or softer (alternating by item);
-* ``shuffled``: another item's target (the next item of the same operation in the suite).
+* ``shuffled``: another item's target (the next item of the same operation in the suite, else of another).
 """
 
 from __future__ import annotations
@@ -112,23 +112,23 @@ def gain(item, source, target, sample_rate, seed=0, gain_db: float = GAIN_DB):
 
 
 class Shuffled:
-    """Another item's target: the next item of the same operation (in suite order) whose target differs from
-    this item's (a suite may hold two items with the same answer; that answer would be right, not shuffled)."""
+    """Another item's target: the next item of the same operation (in suite order), else of any operation,
+    whose target differs from this item's (a suite may hold two items with the same answer; that answer would
+    be right, not shuffled)."""
 
     def __init__(self, suite) -> None:
         self.suite = suite
-        self.by_op: dict[str, list] = {}
-        for item in suite.items:
-            if item.target is not None and not item.is_understanding:
-                self.by_op.setdefault(item.operation, []).append(item)
+        self.items = [i for i in suite.items if i.target is not None and not i.is_understanding]
+
+    def _candidates(self, item) -> list:
+        start = next((k for k, other in enumerate(self.items) if other.id == item.id), -1)
+        ring = [self.items[(start + k) % len(self.items)] for k in range(1, len(self.items))]
+        return [o for o in ring if o.operation == item.operation] + [o for o in ring if o.operation != item.operation]
 
     def __call__(self, item, source, target, sample_rate, seed=0):
         from audio_omni.audio.io import load_audio, prepare_audio
 
-        items = self.by_op.get(item.operation, [])
-        start = next((i for i, other in enumerate(items) if other.id == item.id), -1)
-        for step in range(1, len(items)):
-            other = items[(start + step) % len(items)]
+        for other in self._candidates(item):
             wave, rate = load_audio(self.suite.path(other.target))
             wave = wave.numpy()
             if target is not None:
