@@ -70,8 +70,8 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
         return record
     out = _as_output(answer, rate)
     out_path = out_dir / "audio" / f"{item.id}.flac"
-    peak = float(np.abs(answer[0]).max()) if np.asarray(answer[0]).size else 0.0
-    wave = np.asarray(answer[0], np.float32)
+    wave = np.asarray(answer[0], np.float32)  # saved as made, at its own rate
+    peak = float(np.abs(wave).max()) if wave.size else 0.0
     save_flac(out_path, wave * (0.99 / peak) if peak > 1 else wave, answer[1])
     record["output"] = str(out_path.relative_to(out_dir))
     record["status"] = "ok"
