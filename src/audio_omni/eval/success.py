@@ -156,7 +156,8 @@ def item_success(checks: list[Check]) -> dict:
     tells = any(c.identity is False for c in kept) or bool(kept and all(c.identity is None for c in kept))
     if not kept or not tells:
         return {"success": None, "identity_success": None, "oracle_success": None}
-    return {"success": _all([c.output for c in kept]),
+    outputs = [c.output for c in kept]  # a failed check decides even where another could not be measured
+    return {"success": False if False in outputs else _all(outputs),
             "identity_success": _all([c.identity for c in kept]),
             "oracle_success": _all([c.oracle for c in kept])}
 
@@ -389,6 +390,8 @@ def _loudness_check(ev: Evidence) -> Check:
     src, tgt = lufs("source"), lufs("target")
     values = {role: judging.level_success(lufs(role) if role == "output" else v, src, tgt)
               for role, v in (("output", None), ("source", src), ("target", tgt))}
+    if values["output"] is None and values["target"] is not None and ev.waves.get("output") is not None:
+        values["output"] = False  # an output too quiet to meter (silence) has not reached the target's level
     return Check("loudness", "loudness", values["output"], values["source"], values["target"],
                  {"source_lufs": round(src, 2), "target_lufs": round(tgt, 2)})
 
