@@ -187,13 +187,16 @@ class Trainer:
             self._shard_fsdp2()
         params = trainable_parameters(self.model)
         o = config.optim
-        self.optimizer = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+        # One fused kernel instead of a Python loop over tensors (a tenth of a small model's CPU step otherwise);
+        # FSDP2's sharded tensors keep the default implementation.
+        fused = True if config.strategy != "fsdp2" else None
+        self.optimizer = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay, fused=fused)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: lr_multiplier(step, o, config.max_steps)
         )
         from diffusers.training_utils import EMAModel
 
-        self.ema = EMAModel(params, decay=config.ema_decay)
+        self.ema = EMAModel(params, decay=config.ema_decay, foreach=True)
         self.wrapped = self.objective if config.strategy == "fsdp2" else self.accelerator.prepare(self.objective)
         self.step = 0
         self._stop = False
