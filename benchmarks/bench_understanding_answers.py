@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--suite", default="debian-questions")
     parser.add_argument("--llm-items", type=int, default=6, help="items per question type for the language models")
-    parser.add_argument("--systems", default="rules,smollm2,gemma,oracle,empty,tagger,whisper")
+    parser.add_argument("--systems", default="rules,oracle,empty,tagger,whisper,smollm2,gemma")
     args = parser.parse_args()
 
     import torch
@@ -72,22 +72,19 @@ def main() -> None:
 
         return system
 
-    wanted = args.systems.split(",")
-    systems = {}
-    if "rules" in wanted:
-        systems["rules"] = system_from("rules", lambda q, f: answer_from_facts(ears.parse(q), f))
-    for name, loader in (("smollm2", FactsLLM.smollm2), ("gemma", FactsLLM.gemma)):
-        if name in wanted:
+    def make(name):
+        if name == "rules":
+            return system_from("rules", lambda q, f: answer_from_facts(ears.parse(q), f))
+        if name in ("smollm2", "gemma"):
             started = time.perf_counter()
-            llm = loader()
+            llm = {"smollm2": FactsLLM.smollm2, "gemma": FactsLLM.gemma}[name]()
             print(f"{name}: loaded in {time.perf_counter() - started:.1f} s", flush=True)
-            systems[name] = system_from(name, llm.answer)
-    for name in ("oracle", "empty", "tagger", "whisper"):
-        if name in wanted:
-            systems[name] = understanding.ANSWER_BASELINES[name]
+            return system_from(name, llm.answer)
+        return understanding.ANSWER_BASELINES[name]
 
     results = {}
-    for name, system in systems.items():
+    for name in args.systems.split(","):
+        system = make(name)
         started = time.perf_counter()
         records, summary = understanding.run_understanding(system, suite, args.out / name, progress=False)
         results[name] = {"summary": summary, "answer_cpu_s": answer_time.get(name, {}),
@@ -95,8 +92,8 @@ def main() -> None:
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
         for line in understanding.console_lines(summary):
             print("   ", line, flush=True)
-    (args.out / "hearing.json").write_text(json.dumps(hearing, indent=1))
-    (args.out / "results.json").write_text(json.dumps(results, indent=1, default=float))
+        (args.out / "hearing.json").write_text(json.dumps(hearing, indent=1))  # after each system: a long run
+        (args.out / "results.json").write_text(json.dumps(results, indent=1, default=float))  # can be read early
     print(table(results, hearing))
 
 

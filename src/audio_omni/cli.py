@@ -158,8 +158,9 @@ def understand(
     """Answer a question with the frozen MLLM (about audio with a text-only MLLM: the frozen listeners)."""
     from audio_omni.understanding import listens_for
 
-    if audio is not None and listens_for(model):  # no DiT weights needed: a fresh install answers
-        typer.echo(listens_for(model).answer(question, audio))
+    ears = listens_for(model) if audio is not None else None
+    if ears is not None:  # a text-only MLLM: the frozen listeners answer, no DiT weights needed
+        typer.echo(ears.answer(question, audio))
         return
     omni = _load(model, device, vocab, mllm, random_init)
     typer.echo(omni.understand(question, audio=audio, max_new_tokens=max_tokens))

@@ -7,14 +7,15 @@
   spans: intersection over union (``iou``), ``hit`` when it reaches 0.5;
 * ``LanguageID``: the answer names the spoken language (its English, native or question-language name, or
   its ISO code as a word);
-* ``Caption``: the fraction of the clip's classes the caption names (:func:`understanding.tagging_scores`).
+* ``Caption``: the fraction of the clip's classes the caption names (:func:`understanding.tagging_scores`), by
+  their English class names or by their words in the question's language (:func:`named_in_language`).
 """
 
 from __future__ import annotations
 
 import re
 
-from audio_omni.understanding.lexicon import LANGUAGE_NAMES
+from audio_omni.understanding.lexicon import LANGUAGE_NAMES, SOUND_WORDS
 
 YES_WORDS = ("yes", "ja", "oui", "sí", "si", "是", "有", "はい", "对")
 NO_WORDS = ("no", "nein", "non", "没有", "不", "いいえ", "没", "否")
@@ -105,6 +106,17 @@ def names_language(answer: str, code: str) -> bool:
     text = (answer or "").lower()
     names = {code} | {table[code].lower() for table in LANGUAGE_NAMES.values() if code in table}
     return any((re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) if n.isascii() else n in text) for n in names)
+
+
+def named_in_language(answer: str, label: str, language: str) -> bool:
+    """Does ``answer`` name AudioSet class ``label`` by one of its words in ``language`` (the lexicon's
+    translations: "chien" for Dog; whole words, or anywhere for Chinese and Japanese)?"""
+    text = (answer or "").lower()
+    for word in SOUND_WORDS.get(label, {}).get(language, ()):
+        word = word.lower()
+        if (re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) if word.isascii() else word in text):
+            return True
+    return False
 
 
 def score(operation: str, answer: str, expected) -> dict:

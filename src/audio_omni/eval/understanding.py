@@ -12,8 +12,9 @@ Operations (``suites.UNDERSTANDING_OPERATIONS``):
   :func:`audio_omni.eval.metrics.uses_characters`); ``exact`` when that error is 0. An answer that quotes the
   words ("The speech says: "..."") is scored on the quoted words.
 * ``Presence``, ``Count``, ``Timing``, ``LanguageID`` (``extra["expected"]``) and ``Caption`` (classes as for
-  Tagging): questions with exact answers from the stems, in six languages (:mod:`.question_items`), scored
-  by :mod:`.question_scores`; ``accuracy`` per type (Timing: mean IoU too), also per question language.
+  Tagging, also named by their words in the question's language): questions with exact answers from the
+  stems, in six languages (:mod:`.question_items`), scored by :mod:`.question_scores`; ``accuracy`` per type
+  (Timing: mean IoU too), also per question language.
 
 An answer system is called as ``system(item, audio, rate, seed) -> str | None`` with ``audio`` the source as
 float32 ``[C, T]`` numpy at ``rate``; None means it has no answer for that item. Reference systems
@@ -132,15 +133,17 @@ def class_named(answer: str, name: str) -> bool:
     return any(_contains(words, phrase) for phrase in class_name_variants(name))
 
 
-def named_classes(answer: str, expected: list[str]) -> list[str]:
-    """The expected classes that the answer names."""
-    return [name for name in expected if class_named(answer, name)]
+def named_classes(answer: str, expected: list[str], language: str = "en") -> list[str]:
+    """The expected classes that the answer names (in English, or by their words in ``language``:
+    :func:`audio_omni.eval.question_scores.named_in_language`)."""
+    return [name for name in expected
+            if class_named(answer, name) or question_scores.named_in_language(answer, name, language)]
 
 
-def tagging_scores(answer: str, expected: list[str]) -> dict:
+def tagging_scores(answer: str, expected: list[str], language: str = "en") -> dict:
     """``tag_recall``: fraction of the expected classes named (``metrics.tag_accuracy`` on free text, with the
     matching above); ``tag_hit``: at least one named; ``named``: which."""
-    named = named_classes(answer, expected)
+    named = named_classes(answer, expected, language)
     if not expected:
         return {"tag_recall": None, "tag_hit": None, "named": []}
     return {"tag_recall": len(named) / len(expected), "tag_hit": bool(named), "named": named}
@@ -315,7 +318,7 @@ def answer_item(item: SuiteItem, suite: Suite, system: AnswerSystem, seed: int =
         return record
     answer = str(answer)
     if item.operation in ("Tagging", "Caption"):
-        scores = tagging_scores(answer, expected)
+        scores = tagging_scores(answer, expected, item.language or "en")
     elif item.operation == "ASR":
         scores = asr_scores(quoted_words(answer), expected, spoken_language(item))
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from audio_omni.understanding.events import SoundSegment
 from audio_omni.understanding.hearing import AudioFacts
 from audio_omni.understanding.lexicon import ALSO_CONFIRMS, key_name, language_name, sound_word
+from audio_omni.understanding.occurrences import occurrences
 from audio_omni.understanding.questions import Question
 
 #: At most this many sound classes in a caption, the most confident first.
@@ -257,13 +258,14 @@ def _seconds(value: float, lang: str) -> str:
     return f"{value:.1f}秒" if lang in ("zh", "ja") else f"{value:.1f} s"
 
 
-def _span(seg: SoundSegment, lang: str) -> str:
+def _span(start: float, end: float, lang: str) -> str:
     unit = "秒" if lang in ("zh", "ja") else " s"
-    return f"{seg.start:.1f}–{seg.end:.1f}{unit}"
+    return f"{start:.1f}–{end:.1f}{unit}"
 
 
-def _spans(segments: list[SoundSegment], lang: str) -> str:
-    return ", ".join(_span(s, lang) for s in segments)
+def _spans(places: list[tuple[float, float]], lang: str) -> str:
+    """When the sound is (the evidence an answer gives)."""
+    return ", ".join(_span(a, b, lang) for a, b in places)
 
 
 def _join(items: list[str], lang: str) -> str:
@@ -298,7 +300,8 @@ def _sound_list(facts: AudioFacts, lang: str, limit: int = CAPTION_CLASSES) -> l
     for label in facts.labels()[:limit]:
         segs = facts.segments_of([label])
         covered = sum(s.end - s.start for s in segs)
-        when = T[lang]["throughout"] if covered >= THROUGHOUT * facts.duration else _spans(segs, lang)
+        places = where(facts, segs)
+        when = T[lang]["throughout"] if covered >= THROUGHOUT * facts.duration else _spans(places, lang)
         out.append(f"{sound_word(label, lang)} ({when})")
     return out
 
@@ -385,12 +388,27 @@ def _about_sounds(question: Question, facts: AudioFacts, lang: str) -> str:
         if question.kind == "count":
             return t["count0"].format(x=name, h=_heard(facts, lang))
         return t["no"].format(x=name, h=_heard(facts, lang))
-    spans = _spans(found, lang)
+    places = where(facts, found)
+    spans = _spans(places, lang)
     if question.kind == "presence":
         return t["yes"].format(x=name, t=spans)
     if question.kind == "count":
-        return t["count"].format(x=name, n=sum(s.count for s in found), t=spans)
+        return t["count"].format(x=name, n=len(places), t=spans)
     return t["when"].format(x=name, t=spans)
+
+
+def where(facts: AudioFacts, found: list[SoundSegment]) -> list[tuple[float, float]]:
+    """When a confirmed sound occurs: speech where Whisper transcribed it; other sounds at their occurrences
+    in the clip's spectrogram (:mod:`.occurrences`), found from the most confident segment; else (no
+    spectrogram kept) the segments' bursts."""
+    if facts.speech is not None and any(s.label in _EXTRA_CONFIRMS["Speech"] + ("Speech",) for s in found):
+        return [(s.start, s.end) for s in facts.speech.segments]
+    if facts.foreground is not None:
+        best = max(found, key=lambda s: s.confidence)
+        places = occurrences(facts.foreground, best.start, best.end)
+        if places:
+            return places
+    return [span for s in found for span in s.spans]
 
 
 def _about_music(kind: str, facts: AudioFacts, lang: str) -> str:

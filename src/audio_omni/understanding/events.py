@@ -6,8 +6,11 @@ first middle to the end of the last; the first and last windows reach the clip's
 when one window reaches ``ON_THRESHOLD``; a segment goes on while its windows stay above ``OFF_THRESHOLD``
 (hysteresis keeps one event from breaking into pieces on a dip).
 
-Counting uses the loudness envelope as well: a class segment that spans several loud bursts separated by
-quiet gaps (a dog barking three times) counts each burst.
+Counting and timing use the loudness envelope as well: a class segment that spans several loud bursts
+separated by quiet gaps (a dog barking three times) counts each burst, and the bursts (searched up to
+``BURST_SEARCH_S`` beyond the segment, since a window's middle only roughly places its sound) say when the
+sound is, more finely than the windows do. Where the sound is not louder than what goes on around it, the
+whole segment is one burst.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ ENVELOPE_HOP_S = 0.02
 GAP_DROP_DB = 12.0
 MIN_GAP_S = 0.12
 MIN_BURST_S = 0.06
+BURST_SEARCH_S = 0.24
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,12 @@ class SoundSegment:
     end: float
     confidence: float  # the highest window probability inside the segment
     count: int = 1  # loud bursts inside the segment (separate occurrences of the sound)
+    bursts: tuple[tuple[float, float], ...] = ()  # their (start, end) seconds; () when not measured
+
+    @property
+    def spans(self) -> tuple[tuple[float, float], ...]:
+        """When the sound is: its bursts, else the whole segment."""
+        return self.bursts or ((self.start, self.end),)
 
     def to_json(self) -> dict:
         return {
@@ -64,6 +74,7 @@ class SoundSegment:
             "end": round(self.end, 2),
             "confidence": round(self.confidence, 3),
             "count": self.count,
+            "bursts": [[round(a, 2), round(b, 2)] for a, b in self.bursts],
         }
 
 
@@ -124,28 +135,36 @@ def envelope_db(mono: np.ndarray, rate: int, hop_s: float = ENVELOPE_HOP_S) -> n
     return 20 * np.log10(np.maximum(np.sqrt(np.mean(frames**2, axis=1)), 1e-6))
 
 
-def count_bursts(level_db: np.ndarray, hop_s: float = ENVELOPE_HOP_S) -> int:
-    """Loud bursts in a stretch of envelope: runs above (peak - ``GAP_DROP_DB``) separated by quieter gaps of
-    at least ``MIN_GAP_S``; bursts shorter than ``MIN_BURST_S`` are ignored. At least 1."""
+def burst_runs(level_db: np.ndarray, hop_s: float = ENVELOPE_HOP_S) -> list[tuple[int, int]]:
+    """Loud bursts in a stretch of envelope, as (first, last) frame runs: frames above (peak - ``GAP_DROP_DB``),
+    runs closer than ``MIN_GAP_S`` joined, bursts shorter than ``MIN_BURST_S`` ignored."""
     if level_db.size == 0:
-        return 1
-    loud = level_db >= level_db.max() - GAP_DROP_DB
-    bursts = [(a, b) for a, b in _runs(loud) if (b - a + 1) * hop_s >= MIN_BURST_S]
-    if not bursts:
-        return 1
-    count = 1
-    for (_, prev_end), (start, _) in zip(bursts, bursts[1:], strict=False):
-        if (start - prev_end - 1) * hop_s >= MIN_GAP_S:
-            count += 1
-    return count
+        return []
+    runs = _runs(level_db >= level_db.max() - GAP_DROP_DB)
+    joined: list[tuple[int, int]] = []
+    for start, end in runs:
+        if joined and (start - joined[-1][1] - 1) * hop_s < MIN_GAP_S:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    bursts = [(a, b) for a, b in joined if (b - a + 1) * hop_s >= MIN_BURST_S]
+    return bursts
+
+
+def count_bursts(level_db: np.ndarray, hop_s: float = ENVELOPE_HOP_S) -> int:
+    """How many loud bursts (:func:`burst_runs`) a stretch of envelope holds; at least 1."""
+    return max(1, len(burst_runs(level_db, hop_s)))
 
 
 def with_counts(
     segments: list[SoundSegment], level_db: np.ndarray, hop_s: float = ENVELOPE_HOP_S
 ) -> list[SoundSegment]:
-    """Each segment with its burst count from the clip's envelope."""
+    """Each segment with its bursts (times and count) from the clip's envelope."""
     out = []
     for s in segments:
-        part = level_db[int(s.start / hop_s) : max(int(s.start / hop_s) + 1, int(np.ceil(s.end / hop_s)))]
-        out.append(SoundSegment(s.label, s.start, s.end, s.confidence, count_bursts(part, hop_s)))
+        first = max(0, int((s.start - BURST_SEARCH_S) / hop_s))
+        last = min(len(level_db), max(first + 1, int(np.ceil((s.end + BURST_SEARCH_S) / hop_s))))
+        runs = burst_runs(level_db[first:last], hop_s)
+        bursts = tuple((round((first + a) * hop_s, 2), round((first + b + 1) * hop_s, 2)) for a, b in runs)
+        out.append(SoundSegment(s.label, s.start, s.end, s.confidence, max(1, len(bursts)), bursts))
     return out

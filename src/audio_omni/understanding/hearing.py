@@ -22,6 +22,7 @@ import numpy as np
 
 from audio_omni.understanding.events import SoundSegment, class_segments, envelope_db, window_spans, with_counts
 from audio_omni.understanding.music import MusicFacts, estimate_key, estimate_tempo, pitch_range
+from audio_omni.understanding.occurrences import foreground
 
 RATE = 16_000
 #: A clip whose peak stays below this is silent.
@@ -102,6 +103,8 @@ class AudioFacts:
     speech: SpeechFacts | None = None
     music: MusicFacts | None = None
     timings: dict = field(default_factory=dict, compare=False)  # seconds spent per stage
+    #: [T, 64] log-mel above the steady background, 10 ms frames (:mod:`.occurrences`); not part of the JSON
+    foreground: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def labels(self) -> list[str]:
         """The classes of the segments, most confident first, each once."""
@@ -190,6 +193,7 @@ class Listener:
         started = time.perf_counter()
         lufs = loudness_lufs(mono, RATE)
         events, tags, probabilities = self._events(mono, duration)
+        fg = foreground(mono)
         timings["tagger"] = time.perf_counter() - started
         index = self.tagger.index
         speech = music = None
@@ -211,6 +215,7 @@ class Listener:
             speech=speech,
             music=music,
             timings={k: round(v, 3) for k, v in timings.items()},
+            foreground=fg,
         )
 
     def _events(self, mono: np.ndarray, duration: float):

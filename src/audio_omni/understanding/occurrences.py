@@ -1,0 +1,116 @@
+"""Where a heard sound occurs, and how often: query by example on the clip's own spectrogram.
+
+The tagger places a sound only roughly (0.96 s windows) and misses repeats of it that a louder background
+masks. Once a tagger segment confirms a class, the sound's strongest moment in that segment is a template:
+the clip's log-mel spectrogram with the steady background taken out (each band's median over the clip) is
+compared with the template at every 10 ms step (cosine similarity), and each well-matching place, apart from
+the others, whose foreground is about as loud as the template's is an occurrence. The template's extent is
+the run of frames around its peak whose foreground energy stays within ``EXTENT_DROP_DB`` of that peak, so a
+sound's decay is part of it. Only places that match the heard sound are reported: a class the tagger did not
+confirm is never searched for.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+RATE = 16_000
+HOP_S = 0.01
+WINDOW = 400  # 25 ms
+N_FFT = 512
+N_MELS = 64
+#: A place matches the template when the cosine similarity of their foreground spectrograms reaches this.
+MATCH = 0.6
+#: ... and its foreground peak is at most this far below the template's (quieter look-alikes are not it).
+LOUD_DROP_DB = 15.0
+#: The template spans the frames around its peak within this of the peak's foreground energy.
+EXTENT_DROP_DB = 20.0
+MAX_TEMPLATE_S = 1.5
+MIN_TEMPLATE_S = 0.05
+#: Occurrences closer than this are one (the pause inside a bark, between two words).
+MIN_GAP_S = 0.15
+#: The template is looked for this far around the confirming segment (a window's middle only roughly places it).
+SEARCH_S = 0.24
+
+
+@functools.cache
+def _mel_matrix() -> np.ndarray:
+    from transformers.audio_utils import mel_filter_bank
+
+    return mel_filter_bank(
+        num_frequency_bins=N_FFT // 2 + 1, num_mel_filters=N_MELS, min_frequency=125.0, max_frequency=7500.0,
+        sampling_rate=RATE, norm=None, mel_scale="htk",
+    ).astype(np.float32)
+
+
+def foreground(mono: np.ndarray) -> np.ndarray:
+    """[T, 64] log-mel power (16 kHz mono, 10 ms frames) above each band's median over the clip (>= 0)."""
+    wave = np.asarray(mono, np.float32).reshape(-1)
+    hop = int(HOP_S * RATE)
+    if wave.size < WINDOW:
+        wave = np.pad(wave, (0, WINDOW - wave.size))
+    frames = np.lib.stride_tricks.sliding_window_view(wave, WINDOW)[::hop]
+    window = np.hanning(WINDOW).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames * window, n=N_FFT, axis=-1)) ** 2
+    log_mel = np.log(power @ _mel_matrix() + 1e-8)
+    return np.maximum(log_mel - np.median(log_mel, axis=0, keepdims=True), 0.0).astype(np.float32)
+
+
+def _energy_db(fg: np.ndarray) -> np.ndarray:
+    """Foreground energy per frame in dB (natural-log units converted: 10·log10(e) per unit)."""
+    return 10 * np.log10(np.maximum(np.exp(fg).sum(axis=1) - fg.shape[1], 1e-8))
+
+
+def _extent(energy: np.ndarray, peak: int) -> tuple[int, int]:
+    """The frames around ``peak`` whose foreground energy stays within ``EXTENT_DROP_DB`` of it."""
+    floor = energy[peak] - EXTENT_DROP_DB
+    start = peak
+    while start > 0 and energy[start - 1] >= floor:
+        start -= 1
+    end = peak + 1
+    while end < len(energy) and energy[end] >= floor:
+        end += 1
+    return start, end
+
+
+def occurrences(fg: np.ndarray, start: float, end: float) -> list[tuple[float, float]]:
+    """(start, end) seconds of every occurrence of the sound whose strongest moment lies in [start, end]
+    (a confirming tagger segment), in time order; [] when the segment holds no foreground at all."""
+    energy = _energy_db(fg)
+    a = max(0, int((start - SEARCH_S) / HOP_S))
+    b = min(len(fg), int(np.ceil((end + SEARCH_S) / HOP_S)))
+    if b - a < 1 or fg[a:b].max() <= 0:
+        return []
+    peak = a + int(np.argmax(energy[a:b]))
+    t0, t1 = _extent(energy, peak)
+    longest = int(MAX_TEMPLATE_S / HOP_S)
+    if t1 - t0 > longest:  # a long sound: the part around its peak
+        t0 = max(t0, peak - longest // 2)
+        t1 = min(t1, t0 + longest)
+    length = t1 - t0
+    if length * HOP_S < MIN_TEMPLATE_S or length >= len(fg):
+        return [(t0 * HOP_S, t1 * HOP_S)]
+    template = fg[t0:t1].reshape(-1)
+    views = np.lib.stride_tricks.sliding_window_view(fg, length, axis=0)  # [T-L+1, 64, L]
+    views = views.transpose(0, 2, 1).reshape(len(views), -1)
+    norms = np.linalg.norm(views, axis=1) * np.linalg.norm(template)
+    similarity = np.where(norms > 0, views @ template / np.maximum(norms, 1e-12), 0.0)
+    loud = np.lib.stride_tricks.sliding_window_view(energy, length).max(axis=1) >= energy[peak] - LOUD_DROP_DB
+    similarity[~loud] = 0.0
+    similarity[t0] = max(similarity[t0], 1.0)  # the template itself always counts
+    found = []
+    while True:
+        best = int(np.argmax(similarity))
+        if similarity[best] < MATCH:
+            break
+        found.append((best * HOP_S, (best + length) * HOP_S))
+        similarity[max(0, best - length + 1) : best + length] = 0.0
+    joined: list[list[float]] = []
+    for s, e in sorted(found):
+        if joined and s - joined[-1][1] < MIN_GAP_S:
+            joined[-1][1] = max(joined[-1][1], e)
+        else:
+            joined.append([s, e])
+    return [(round(s, 2), round(e, 2)) for s, e in joined]
