@@ -204,28 +204,19 @@ def _clip_questions(
     common = {"derived_from": item.id, "duration": duration}
     asked = present[int(rng.integers(len(present)))]
     absent = [c for c in classes if c not in present]
-    lang = w.next_language()
-    w.add(
-        f"{key}-presence-yes",
-        "Presence",
-        source,
-        lang,
-        _question("Presence", lang, asked),
-        {"target": asked, "present_before": present, "present_after": present},
-        expected="yes",
-        **common,
-    )
+    balanced = [("yes", asked)]  # one question about a class in the clip, one about a class not in it
     if absent:
-        other = absent[int(rng.integers(len(absent)))]
+        balanced.append(("no", absent[int(rng.integers(len(absent)))]))
+    for expected, label in balanced:
         lang = w.next_language()
         w.add(
-            f"{key}-presence-no",
+            f"{key}-presence-{expected}",
             "Presence",
             source,
             lang,
-            _question("Presence", lang, other),
-            {"target": other, "present_before": present, "present_after": present},
-            expected="no",
+            _question("Presence", lang, label),
+            {"target": label, "present_before": present, "present_after": present},
+            expected=expected,
             **common,
         )
     lang = w.next_language()

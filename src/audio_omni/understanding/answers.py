@@ -8,7 +8,7 @@ answer gives that segment's times as its evidence; a sound that was asked about 
 from __future__ import annotations
 
 from audio_omni.understanding.events import SoundSegment
-from audio_omni.understanding.hearing import AudioFacts
+from audio_omni.understanding.hearing import SPEECH_CLASSES, AudioFacts
 from audio_omni.understanding.lexicon import ALSO_CONFIRMS, key_name, language_name, sound_word
 from audio_omni.understanding.occurrences import occurrences
 from audio_omni.understanding.questions import Question
@@ -40,14 +40,7 @@ _BROAD = frozenset(
 _EXTRA_CONFIRMS = {
     "Fowl": ("Duck", "Quack", "Chicken, rooster", "Cluck", "Goose", "Honk", "Turkey", "Gobble"),
     "Duck": ("Quack", "Fowl"),
-    "Speech": (
-        "Male speech, man speaking",
-        "Female speech, woman speaking",
-        "Child speech, kid speaking",
-        "Conversation",
-        "Narration, monologue",
-        "Speech synthesizer",
-    ),
+    "Speech": SPEECH_CLASSES,
 }
 
 T = {
@@ -401,7 +394,7 @@ def where(facts: AudioFacts, found: list[SoundSegment]) -> list[tuple[float, flo
     """When a confirmed sound occurs: speech where Whisper transcribed it; other sounds at their occurrences
     in the clip's spectrogram (:mod:`.occurrences`), found from the most confident segment; else (no
     spectrogram kept) the segments' bursts."""
-    if facts.speech is not None and any(s.label in _EXTRA_CONFIRMS["Speech"] + ("Speech",) for s in found):
+    if facts.speech is not None and any(s.label in SPEECH_CLASSES for s in found):
         return [(s.start, s.end) for s in facts.speech.segments]
     if facts.foreground is not None:
         best = max(found, key=lambda s: s.confidence)
