@@ -1,0 +1,60 @@
+"""The question suite is built from a suite's stems with exact answers: balanced presence, the event's count
+and times from its stem alone, and recorded speech for language identification and ASR."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audio_omni.eval import question_scores as qs
+from audio_omni.eval.question_items import QUESTION_LANGUAGES, build_question_suite
+from audio_omni.eval.suites import SuiteItem, read_suite, save_flac, write_manifest
+
+RATE = 16_000
+
+
+def _burst(onset: float, seconds: float, clip: np.ndarray) -> None:
+    t = np.arange(int(seconds * RATE)) / RATE
+    start = int(onset * RATE)
+    clip[start : start + t.size] += (0.5 * np.sin(2 * np.pi * 1500 * t) * np.exp(-4 * t)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("edit-suite")
+    rng = np.random.default_rng(0)
+    bed = 0.01 * rng.standard_normal(4 * RATE).astype(np.float32)
+    event = np.zeros_like(bed)
+    for onset in (0.5, 2.0, 3.2):
+        _burst(onset, 0.4, event)
+    save_flac(root / "mix.flac", bed + event, RATE)
+    save_flac(root / "bed.flac", bed, RATE)
+    save_flac(root / "event.flac", event, RATE)
+    labels = {"target": "Glass", "present_before": ["Water", "Glass"], "present_after": ["Water"]}
+    write_manifest(root, [SuiteItem("remove-0", "Remove", "Remove the glass.", source="mix.flac",
+                                    target="bed.flac", labels=labels, extra={"residual": "event.flac"})])
+    return build_question_suite(tmp_path_factory.mktemp("questions"), read_suite(root), speech_languages=("en",))
+
+
+def test_answers_come_from_the_stems(built):
+    by_op = {}
+    for item in built.items:
+        by_op.setdefault(item.operation, []).append(item)
+    presence = sorted(i.extra["expected"] for i in by_op["Presence"])
+    assert presence == ["no", "yes"]  # balanced
+    asked = {i.extra["expected"]: i.labels["target"] for i in by_op["Presence"]}
+    assert asked["yes"] in ("Water", "Glass") and asked["no"] not in ("Water", "Glass")
+    assert by_op["Count"][0].extra["expected"] == 3
+    spans = by_op["Timing"][0].extra["expected"]
+    assert qs.span_iou(spans, [[0.5, 0.9], [2.0, 2.4], [3.2, 3.6]]) > 0.8, spans
+    assert by_op["Caption"][0].labels["present_after"] == ["Water", "Glass"]
+    assert {i.language for i in built.items} <= set(QUESTION_LANGUAGES) and len({i.language for i in built.items}) > 3
+
+
+def test_recorded_speech_gives_language_and_transcript_items(built):
+    language = [i for i in built.items if i.operation == "LanguageID"]
+    asr = [i for i in built.items if i.operation == "ASR"]
+    assert len(language) == len(asr) >= 1
+    assert all(i.extra["expected"] == "en" for i in language)
+    assert all(i.transcript and i.extra["speech_language"] == "en" for i in asr)
+    assert all((built.root / i.source).is_file() for i in built.items)
