@@ -190,3 +190,11 @@ def test_one_command_evaluates_edits_and_questions(suite, tmp_path):
     derived = with_questions(read_suite(copy))
     assert {i.id for i in derived.items} >= {"t2a-1-tagging", "tts-1-asr"} and len(derived.items) == before + 2
     assert len(with_questions(derived).items) == before + 2  # asking again adds nothing
+
+
+def test_an_asr_answer_is_scored_on_the_transcript_it_quotes():
+    transcript = 'Dial 4 to send this caller to a polite "don\'t call" menu.'
+    assert u.quoted_words(transcript) == transcript  # a bare transcript quoting a few words itself
+    answer = f'The speech says: "{transcript}" (English, 0.0–4.2 s).'
+    assert u.quoted_words(answer) == transcript
+    assert u.quoted_words("「今日はいい天気ですね、散歩に行きましょう」と言っています。") == "今日はいい天気ですね、散歩に行きましょう"

@@ -56,6 +56,8 @@ TAGGING_QUESTION = "Which sound events can you hear in this audio?"
 #: Question types with one exact answer in ``extra["expected"]``, scored by :mod:`.question_scores`.
 QUESTION_TYPES = ("Presence", "Count", "Timing", "LanguageID")
 ASR_QUESTION = "Transcribe the speech in this audio."
+#: A quote holding at least this share of an ASR answer's characters is the transcript it gives.
+QUOTED_SHARE = 0.5
 #: How many of YAMNet's most probable classes the ``tagger`` baseline names.
 TAGGER_TOP_K = 3
 #: First parts shared by several AudioSet classes ("Inside, small room", "Inside, public space"): alone they
@@ -328,9 +330,15 @@ def answer_item(item: SuiteItem, suite: Suite, system: AnswerSystem, seed: int =
 
 
 def quoted_words(answer: str) -> str:
-    """The words inside the first pair of quotes ("", “”, «», 「」), else the whole answer."""
-    m = re.search(r'"([^"]+)"|“([^”]+)”|«\s*([^»]+?)\s*»|「([^」]+)」', answer or "")
-    return next(g for g in m.groups() if g) if m else answer
+    """The words an answer quotes ("The speech says: "..." (English)"): from its first opening quote ("", “”,
+    «», 「」) to the last closing one, when that holds most of the answer; else the whole answer (a bare
+    transcript may quote a few words itself: 'press 4 for the "don't call" menu')."""
+    text = answer or ""
+    for pattern in (r'"(.+)"', r"“(.+)”", r"«\s*(.+?)\s*»", r"「(.+)」"):
+        m = re.search(pattern, text, re.DOTALL)
+        if m and len(m.group(1)) >= QUOTED_SHARE * len(text):
+            return m.group(1)
+    return text
 
 
 def _mean(values) -> float | None:
