@@ -197,4 +197,5 @@ def test_an_asr_answer_is_scored_on_the_transcript_it_quotes():
     assert u.quoted_words(transcript) == transcript  # a bare transcript quoting a few words itself
     answer = f'The speech says: "{transcript}" (English, 0.0–4.2 s).'
     assert u.quoted_words(answer) == transcript
-    assert u.quoted_words("「今日はいい天気ですね、散歩に行きましょう」と言っています。") == "今日はいい天気ですね、散歩に行きましょう"
+    said = "今日はいい天気ですね、散歩に行きましょう"
+    assert u.quoted_words(f"「{said}」と言っています。") == said

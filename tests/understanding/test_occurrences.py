@@ -40,4 +40,4 @@ def test_every_repeat_is_found_from_one_confirmed_place():
 
 def test_a_steady_background_is_not_counted_again_and_again():
     found = occurrences(foreground(_scene(())), 1.0, 2.0)
-    assert len(found) == 1 and 0.76 <= found[0][0] <= 2.24, found  # one place, where it was confirmed
+    assert len(found) == 1 and found[0][0] <= 1.0 and found[0][1] >= 2.0, found  # one sound, not many

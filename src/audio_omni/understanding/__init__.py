@@ -8,8 +8,8 @@
 Hearing (:mod:`.hearing`) turns a clip into facts: sound events with times (YAMNet), speech (Whisper-base),
 music descriptors, loudness and duration. Questions (:mod:`.questions`) are parsed for their language, kind and
 the sounds they name, and answered from the facts by templates (:mod:`.answers`) in the question's language.
-Small language models were measured as the answering step and lost to the templates on accuracy and time
-(``benchmarks/bench_understanding_answers.py``); :mod:`.llm` keeps them for that comparison.
+Small language models given the same facts (:mod:`.llm`) are compared with the templates by
+``benchmarks/bench_understanding_answers.py``; docs/understanding.md has the numbers.
 """
 
 from __future__ import annotations

@@ -386,7 +386,9 @@ def _about_sounds(question: Question, facts: AudioFacts, lang: str) -> str:
     if question.kind == "presence":
         return t["yes"].format(x=name, t=spans)
     if question.kind == "count":
-        return t["count"].format(x=name, n=len(places), t=spans)
+        # without a spectrogram (facts built elsewhere) the segments' burst counts are the count
+        n = len(places) if facts.foreground is not None else sum(s.count for s in found)
+        return t["count"].format(x=name, n=n, t=spans)
     return t["when"].format(x=name, t=spans)
 
 

@@ -4,9 +4,10 @@ The tagger places a sound only roughly (0.96 s windows) and misses repeats of it
 masks. Once a tagger segment confirms a class, the sound's strongest moment in that segment is a template:
 the clip's log-mel spectrogram with the steady background taken out (each band's median over the clip) is
 compared with the template at every 10 ms step (cosine similarity), and each well-matching place, apart from
-the others, whose foreground is about as loud as the template's is an occurrence. The template's extent is
-the run of frames around its peak whose foreground energy stays within ``EXTENT_DROP_DB`` of that peak, so a
-sound's decay is part of it. Only places that match the heard sound are reported: a class the tagger did not
+the others, whose foreground is about as loud as the template's is an occurrence. The sound's extent is the
+run of frames around its peak whose foreground energy stays within ``EXTENT_DROP_DB`` of that peak, so its
+decay is part of it; a long sound is matched by its ``MAX_TEMPLATE_S`` around the peak, and every occurrence
+is given the whole sound's extent. Only places that match the heard sound are reported: a class the tagger did not
 confirm is never searched for.
 """
 
@@ -84,14 +85,17 @@ def occurrences(fg: np.ndarray, start: float, end: float) -> list[tuple[float, f
     if b - a < 1 or fg[a:b].max() <= 0:
         return []
     peak = a + int(np.argmax(energy[a:b]))
-    t0, t1 = _extent(energy, peak)
+    whole = _extent(energy, peak)
+    t0, t1 = whole
     longest = int(MAX_TEMPLATE_S / HOP_S)
-    if t1 - t0 > longest:  # a long sound: the part around its peak
+    if t1 - t0 > longest:  # a long sound is matched by the part around its peak
         t0 = max(t0, peak - longest // 2)
         t1 = min(t1, t0 + longest)
     length = t1 - t0
     if length * HOP_S < MIN_TEMPLATE_S or length >= len(fg):
-        return [(t0 * HOP_S, t1 * HOP_S)]
+        return [(whole[0] * HOP_S, whole[1] * HOP_S)]
+    # a repeat has the template's shape: as much before and after its matched part as the template has
+    before, after = t0 - whole[0], whole[1] - t1
     template = fg[t0:t1].reshape(-1)
     views = np.lib.stride_tricks.sliding_window_view(fg, length, axis=0)  # [T-L+1, 64, L]
     views = views.transpose(0, 2, 1).reshape(len(views), -1)
@@ -105,7 +109,7 @@ def occurrences(fg: np.ndarray, start: float, end: float) -> list[tuple[float, f
         best = int(np.argmax(similarity))
         if similarity[best] < MATCH:
             break
-        found.append((best * HOP_S, (best + length) * HOP_S))
+        found.append((max(0, best - before) * HOP_S, min(len(fg), best + length + after) * HOP_S))
         similarity[max(0, best - length + 1) : best + length] = 0.0
     joined: list[list[float]] = []
     for s, e in sorted(found):
