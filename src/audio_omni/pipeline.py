@@ -189,11 +189,13 @@ class AudioOmni:
             return frames, frames * ratio
         if not math.isfinite(duration) or duration <= 0:
             raise AudioInputError(f"duration must be a positive number of seconds, got {duration}")
-        if duration > self.max_duration + 1e-6:
-            raise AudioInputError(
-                f"duration {duration:g} s is longer than this model's window of {self.max_duration:.2f} s"
-            )
         samples = int(round(duration * self.sample_rate))
+        # Compared in samples, and the window shown to 4 digits: a duration equal to the window is accepted, and a
+        # refusal never reads "0.01 s is longer than 0.01 s".
+        if samples > self.config.sample_size:
+            raise AudioInputError(
+                f"duration {duration:g} s is longer than this model's window of {self.max_duration:.4g} s"
+            )
         return max(1, math.ceil(samples / ratio)), samples
 
     def _mel_input(self, audio: AudioLike | None, sample_rate: int | None, is_voice: bool, what: str):
