@@ -65,8 +65,6 @@ def test_both_official_files_and_the_converted_directory_are_one_model(official_
 def test_an_official_file_with_its_config_elsewhere(official_tiny, reference, tmp_path):
     alone = tmp_path / "model.ckpt"  # no config.json beside it: the paper preset would be assumed
     shutil.copy(official_tiny / "model.ckpt", alone)
-    with pytest.raises(CheckpointError, match="does not match the model"):
-        AudioOmni.from_pretrained(alone, device="cpu", **_parts(official_tiny))
     omni = AudioOmni.from_pretrained(alone, device="cpu", config=official_tiny / "config.json",
                                      **_parts(official_tiny))
     assert torch.equal(_speak(omni), _speak(reference))
@@ -108,7 +106,7 @@ def test_the_command_line_loads_official_and_converted_models(official_tiny, con
     out = cli("generate", *TTS, "--model", alone, "--config", official_tiny / "config.json", "--vocab",
               official_tiny / "vocab.txt", "--mllm", official_tiny / "qwen-tiny", *common, "-o", tmp_path / "file.wav")
     assert out.returncode == 0, out.stderr[-2000:]
-    expected = _speak(reference).numpy().T
+    expected = _speak(reference, WINDOW_SAMPLES / RATE).numpy().T
     expected = expected * min(1.0, 0.99 / abs(expected).max())  # saving scales a peak above full scale down
     for name in ("converted.wav", "file.wav"):
         audio, rate = sf.read(tmp_path / name, dtype="float32")
