@@ -1,7 +1,7 @@
 """The built-in real-recording benchmark covers every operation of the suite format, each item judgeable.
 
-Real clips and real judges (YAMNet, Whisper, the speaker encoder): the oracle must pass every operation and
-the identity must fail every edit, on a benchmark built with one item per operation.
+Real clips and real judges (YAMNet, Whisper, the speaker encoder): the ground truth passes, and outputs that
+must fail (the source, silence, noise, another item's target, the spectral gate) fail, operation by operation.
 """
 
 from __future__ import annotations
@@ -94,20 +94,61 @@ def test_build_is_reproducible(tmp_path):
     assert manifests[0] == manifests[1]
 
 
-def test_oracle_passes_and_identity_fails_every_operation(bench, tmp_path):
+def _write_outputs(bench, directory, make) -> str:
+    """``outputs:DIR`` with ``make(index, target, rate)`` as the output of every item (24-bit FLAC)."""
+    import soundfile as sf
+
+    directory.mkdir()
+    for i, item in enumerate(bench.items):
+        target, rate = load_audio(bench.root / item.target)
+        sf.write(directory / f"{item.id}.flac", make(i, target.numpy(), rate).T, rate, subtype="PCM_24")
+    return f"outputs:{directory}"
+
+
+def _another_target(bench):
+    """The next item's target (in suite order, so of another operation), cut or padded to this item's length."""
+
+    def make(i, target, rate):
+        other, _ = load_audio(bench.root / bench.items[(i + 1) % len(bench.items)].target, sample_rate=rate,
+                              channels=target.shape[0])
+        other = other.numpy()[:, : target.shape[1]]
+        return np.pad(other, ((0, 0), (0, target.shape[1] - other.shape[1])))
+
+    return make
+
+
+def test_the_target_passes_and_wrong_outputs_fail(bench, tmp_path):
+    """Not a restatement of the suite's filter: outputs that must fail (the unchanged source, silence, white
+    noise, another item's target, the spectral gate on the edits it cannot do) fail every operation the oracle is
+    judged on, and the ground truth passes them all."""
     from audio_omni.eval.command import run_evaluation
 
-    reports = {m: run_evaluation(m, bench.root, tmp_path / m, progress=False) for m in ("identity", "oracle")}
-    for report in reports.values():
-        assert report["summary"]["flagged_classes"] == []
-    oracle = reports["oracle"]["summary"]["operations"]
-    assert set(oracle) == ALL_OPERATIONS
-    for op, entry in oracle.items():
-        assert entry["judged"] >= 1, (op, entry)
-        assert entry["success_rate"] >= 0.95, (op, entry)
-    identity = reports["identity"]["summary"]["operations"]
-    for op in EDIT_OPERATIONS:
-        assert identity[op]["success_rate"] is not None and identity[op]["success_rate"] <= 0.05, (op, identity[op])
-        assert identity[op]["oracle_success_rate"] >= 0.95, (op, identity[op])
+    rng = np.random.default_rng(0)
+    systems = {
+        "oracle": "oracle", "identity": "identity", "spectral-gate": "spectral-gate",
+        "silence": _write_outputs(bench, tmp_path / "silence", lambda i, t, rate: np.zeros_like(t)),
+        "noise": _write_outputs(bench, tmp_path / "noise",
+                                lambda i, t, rate: 0.1 * rng.standard_normal(t.shape).astype(np.float32)),
+        "another target": _write_outputs(bench, tmp_path / "other", _another_target(bench)),
+    }  # fmt: skip
+    ops = {name: run_evaluation(system, bench.root, tmp_path / name.replace(" ", "-"), progress=False)["summary"][
+        "operations"] for name, system in systems.items()}  # fmt: skip
+    judged = sorted(op for op, entry in ops["oracle"].items() if entry["success_rate"] is not None)
+    # an item whose class the tagger cannot judge is left out (and named in suite.json); nearly all are judged
+    assert len(judged) >= len(ALL_OPERATIONS) - 2, (judged, json.loads((bench.root / "suite.json").read_text()))
+    for op in judged:
+        assert ops["oracle"][op]["success_rate"] == 1.0, (op, ops["oracle"][op])
+    for name in systems.keys() - {"oracle"}:
+        for op in judged:
+            entry = ops[name][op]
+            if name in ("identity", "spectral-gate") and op in GENERATION_OPERATIONS:
+                assert entry["evaluated"] == 0, (name, op, entry)  # no source: these answer no prompt
+                continue
+            if name == "spectral-gate" and op in ("Remove", "Extract"):
+                continue  # what the gate is for: it may win or lose (tests/eval/test_baselines.py shows both)
+            assert entry["success_rate"] == 0.0, (name, op, entry)
+    # the gate did change the mixtures it works on (it is not the identity in disguise), and still failed
+    for op in ("Remove", "Extract"):
+        assert abs(ops["spectral-gate"][op]["si_sdr"] - ops["identity"][op]["si_sdr"]) > 0.5, op
     for op in GENERATION_OPERATIONS:  # identity has no output for a prompt
-        assert identity[op]["success_rate"] is None and identity[op]["evaluated"] == 0, (op, identity[op])
+        assert ops["identity"][op]["success_rate"] is None and ops["identity"][op]["evaluated"] == 0

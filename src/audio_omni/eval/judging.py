@@ -118,7 +118,8 @@ def kept_fraction(view: TagView, exp: Expectation, index: dict[str, int], refere
 
 
 def level_success(out_lufs: float, source_lufs: float, target_lufs: float) -> bool | None:
-    if not all(np.isfinite([out_lufs, source_lufs, target_lufs])) or abs(target_lufs - source_lufs) < 1.0:
+    # A silent output (-inf LUFS) is judged, and fails; only an unmeasurable one (NaN) is not.
+    if np.isnan(out_lufs) or not all(np.isfinite([source_lufs, target_lufs])) or abs(target_lufs - source_lufs) < 1.0:
         return None
     return abs(out_lufs - target_lufs) <= 0.5 * abs(source_lufs - target_lufs)
 

@@ -24,7 +24,8 @@ Checks by operation:
   target with error at most ``ASR_READABLE``) and, with a voice reference, voice similarity (at most
   ``SPEAKER_MARGIN`` below the target's).
 * T2A / T2M: the caption's class (``labels.target``) is present.
-* Level: loudness moves at least half-way from the source's towards the target's.
+* Level: loudness moves at least half-way from the source's towards the target's, and the classes that stay
+  and that the tagger hears in the ground truth are still heard.
 """
 
 from __future__ import annotations
@@ -216,8 +217,8 @@ def checks_for(evidence: Evidence) -> list[Check]:
     """All success checks of the evidence's item (empty when nothing about it can be judged)."""
     item = evidence.item
     op = item.operation
-    if op == "Level":
-        return [_loudness_check(evidence)]
+    if op == "Level":  # the level moves, and what the mix holds is still heard (not just any clip as loud)
+        return [_loudness_check(evidence), *_tagger_checks(evidence)]
     if op == "SpeechEdit":
         return [_words_check(evidence)]
     if op == "TTS":
