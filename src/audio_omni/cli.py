@@ -220,7 +220,7 @@ def convert_official(
     from audio_omni.models.config import load_config
     from audio_omni.models.presets import preset_config
 
-    if out_dir.resolve() == checkpoint.resolve() or checkpoint.resolve().is_relative_to(out_dir.resolve()):
+    if checkpoint.resolve().is_relative_to(out_dir.resolve()):  # replacing OUT_DIR would delete the checkpoint
         _fail("the output directory would replace the checkpoint; choose another OUT_DIR")
     cfg = load_config(config) if config else preset_config("audio-omni")
     report = convert_official(checkpoint, out_dir, cfg, vocab_file=vocab, mllm_path=mllm)
