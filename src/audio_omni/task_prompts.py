@@ -1,4 +1,4 @@
-"""Task names, edit operations and the prompts the MLLM sees for each.
+"""Task aliases, edit instructions and the prompts the MLLM sees for each task (names: audio_omni.tasks).
 
 The T2A, TTS and editing system prompts are the ones the released model was trained with (they appear in the
 official conformance fixture). For T2M, V2A and V2M we use our own wording; a user of the official checkpoint
@@ -11,9 +11,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from audio_omni.errors import InstructionError
+from audio_omni.tasks import GENERATION_TASKS, INSTRUCTION_EDITS
 
-GENERATION_TASKS = ("T2A", "T2M", "TTS", "V2A", "V2M")
-EDIT_OPERATIONS = ("Add", "Remove", "Extract", "Style Transfer")
+SENTENCE_END = ".!?。！？"
 
 EDIT_TEMPLATES = {
     "Add": "Add the sound of '{description}' to the input audio.",
@@ -50,13 +50,13 @@ _ALIASES = {
 
 def canonical_task(name: str) -> str:
     key = name.strip()
-    if key in GENERATION_TASKS or key in EDIT_OPERATIONS:
+    if key in GENERATION_TASKS or key in INSTRUCTION_EDITS:
         return key
     found = _ALIASES.get(key.lower())
     if found is None:
         raise InstructionError(
             f"unknown task {name!r}; generation tasks: {', '.join(GENERATION_TASKS)}; "
-            f"edit operations: {', '.join(EDIT_OPERATIONS)}"
+            f"edit operations: {', '.join(INSTRUCTION_EDITS)}"
         )
     return found
 
@@ -78,8 +78,8 @@ def chat(system: str, user: str) -> str:
 
 def edit_instruction(operation: str, description: str, target: str | None = None) -> str:
     operation = canonical_task(operation)
-    if operation not in EDIT_OPERATIONS:
-        raise InstructionError(f"{operation!r} is not an edit operation ({', '.join(EDIT_OPERATIONS)})")
+    if operation not in INSTRUCTION_EDITS:
+        raise InstructionError(f"{operation!r} is not an edit operation ({', '.join(INSTRUCTION_EDITS)})")
     description = check_text(description, "sound description")
     if operation == "Style Transfer":
         target = check_text(target or "", "target sound for Style Transfer")
@@ -95,7 +95,7 @@ class PromptTemplates:
             return chat(self.system["TTS"], "")  # the transcript goes to the speech-text encoder only
         if task in ("T2A", "T2M"):
             text = check_text(text, "prompt")
-            if text[-1] not in ".!?。！？":
+            if text[-1] not in SENTENCE_END:
                 text += "."
             return chat(self.system[task], text)
         return chat(self.system[task], (text or "").strip())  # V2A/V2M: an optional hint

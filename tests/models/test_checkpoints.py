@@ -93,7 +93,7 @@ def test_small_preset_stores_only_its_own_weights(tmp_path):
     omni = AudioOmni.from_pretrained("audio-omni-small", device="cpu", random_init=True)
     stored = persistent_state_dict(omni.model)
     assert not any(".omni_prompt.model." in k or k.startswith("pretransform.vocoder.") for k in stored)
-    assert 20e6 < sum(v.numel() for v in stored.values()) < 40e6
+    assert 5e6 < sum(v.numel() for v in stored.values()) < 10e6  # the 5 M DiT and its conditioners
     directory = save_pretrained(omni.model, tmp_path / "small")
     again = AudioOmni.from_pretrained(directory, device="cpu")
     first = omni.generate("T2A", "rain on a tin roof", duration=1.0, steps=2, seed=1)

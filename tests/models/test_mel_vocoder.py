@@ -15,7 +15,8 @@ import soxr
 import torch
 from torch import nn
 
-from audio_omni.assets import debian_package, whisper_base_ct2
+from audio_omni.assets import debian_package
+from audio_omni.judges.whisper import whisper_base_ct2
 from audio_omni.models.codecs.base import AudioCodec
 from audio_omni.models.codecs.hifigan import HiFiGANConfig, HiFiGANGenerator, fold_weight_norm
 from audio_omni.models.codecs.mel_vocoder import MelVocoderCodec

@@ -71,24 +71,17 @@ def write_pair_shards(directory: Path, rate: int = 16000, seconds: float = 1.0, 
     return directory
 
 
-TINY_EDIT_SAMPLES = 11008  # 43 mel frames at 22.05 kHz
+TINY_EDIT_SAMPLES = 11264  # 44 mel frames at 22.05 kHz (22 tokens of 2 frames)
 
 
 def tiny_edit_model_config() -> dict:
-    """The audio-omni-small layout shrunk to learn two 0.5 s edit pairs in a minute on the CPU."""
+    """The audio-omni-small layout (per-frame source, flow from the source, data prediction on top of it) shrunk
+    to learn two 0.5 s edit pairs in a minute on the CPU: the `debug-small` preset (a tiny random Qwen thinker
+    stands in for Gemma)."""
     from audio_omni.models.presets import preset_config
 
-    model = preset_config("audio-omni-small").to_dict()
-    model["sample_size"] = TINY_EDIT_SAMPLES
-    conds = model["model"]["conditioning"]["configs"]
-    conds[0] = {"id": "omni_prompt", "type": "qwen_omni", "config": {"backbone": "tiny-random", "pad_length": 8,
-                                                                       "feature_dim": 64}}
-    conds[1]["config"].update(sync_output_dim=4)
-    conds[2]["config"].update(text_dim=16, seq_len=32, proj_seq_len=8, conv_layers=1)
-    conds[3]["config"].update(clip_seconds=TINY_EDIT_SAMPLES / 22050, seq_len=43)  # one source token per frame
-    model["model"]["conditioning"]["cond_dim"] = 64
-    model["model"]["diffusion"]["config"].update(embed_dim=96, depth=3, num_heads=2, cond_token_dim=64,
-                                                 global_cond_dim=64)
+    model = preset_config("debug-small").to_dict()
+    assert model["sample_size"] == TINY_EDIT_SAMPLES
     return model
 
 
@@ -116,24 +109,28 @@ def edit_errors(trainer, settings: list[tuple[str, int]], cfg_scale: float = 1.0
     The identity error is the source's distance to the target: an editor that learned nothing scores it."""
     import torch
 
-    from audio_omni.training.data import ExampleBuilder
-
     net = trainer.model.eval()
-    builder, codec = ExampleBuilder(net), net.pretransform
+    builder, codec = trainer.builder, net.pretransform
     rows = []
     with torch.no_grad():
         for entry in trainer.dataset.entries:
-            item, target, _, task = builder.build(entry)
-            target_mel = codec.encode(target[None])
-            source_mel = codec.encode(item["audio_input_prompt"].wave[: target.shape[-1]][None, None])
-            cond = net.condition([item])
+            batch = builder.batch([entry])
+            frames = codec.num_frames(batch.lengths[0])
+            target_mel = codec.encode(batch.audio[:, :, : frames * codec.downsampling_ratio])
+            request = builder.request(entry)
+            source_mel = codec.encode(request.source[: frames * codec.downsampling_ratio][None, None])
+            cond = net.condition(batch.items, frames=frames)
             errors = {}
             for sampler, steps in settings:
                 total = 0.0
                 for seed in range(seeds):
                     noise = torch.randn(target_mel.shape, generator=torch.Generator().manual_seed(seed))
-                    sampled = net.sample_latents(cond, noise, steps, cfg_scale, sampler)
+                    sampled = net.sample_latents(cond, noise, steps, cfg_scale, sampler, from_source=batch.from_source)
                     total += (sampled - target_mel).abs().mean().item()
                 errors[(sampler, steps)] = total / seeds
-            rows.append((task, (source_mel - target_mel).abs().mean().item(), errors))
+            rows.append((task_of(entry), (source_mel - target_mel).abs().mean().item(), errors))
     return rows
+
+
+def task_of(entry) -> str:
+    return entry.meta["task"]

@@ -14,11 +14,9 @@ containers libsndfile cannot open (mp4/m4a/aac/webm/mkv, ...), with PyAV (FFmpeg
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import stat
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from audio_omni.atomic import open_atomic
 from audio_omni.errors import AudioInputError
 
 __all__ = [
@@ -626,17 +625,6 @@ def _check_encoder_limits(fmt: str, subtype: str, sr: int, channels: int, p: Pat
         raise AudioInputError(f"save_audio: FLAC holds at most 8 channels, got {channels} for '{p}'")
 
 
-def _new_file_mode() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o644
-
-
 def save_audio(
     path: str | os.PathLike,
     audio: np.ndarray | torch.Tensor,
@@ -694,22 +682,10 @@ def save_audio(
         raise AudioInputError(
             f"save_audio: cannot create directory '{p.parent}': {exc.strerror or exc}"
         ) from None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w+b") as fh:
+        with open_atomic(p, "w+b") as fh:
             sf.write(fh, np.ascontiguousarray(data.T), sr, format=fmt, subtype=st)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            mode = stat.S_IMODE(p.stat().st_mode) if p.exists() else _new_file_mode()
-            os.chmod(tmp, mode)
-        except OSError:
-            pass
-        os.replace(tmp, p)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         if isinstance(exc, (sf.SoundFileError, RuntimeError, ValueError, TypeError)) and not isinstance(
             exc, AudioInputError
         ):

@@ -19,7 +19,6 @@ target, and the two names) yield Style Transfer. Unreadable records are skipped 
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import tarfile
@@ -28,8 +27,20 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-import soundfile as sf
 
+from audio_omni.atomic import write_text_atomic
+from audio_omni.data.shards import (
+    META_MEMBER,
+    MemberLocation,
+    ShardError,
+    audio_member,
+    decode_audio,
+    dumps,
+    encode_flac,
+    shard_name,
+    tar_members,
+    write_shard,
+)
 from audio_omni.errors import AudioOmniError
 
 __all__ = ["AudioEditError", "AudioEditRelease", "OfficialExample", "PAPER_TEMPLATES", "convert_release"]
@@ -66,8 +77,8 @@ class OfficialExample:
     instruction: str
     description: str
     target_description: str | None
-    source: tuple[str, int, int] | None  # (tar, offset, size) of the source audio
-    target: tuple[str, int, int]
+    source: MemberLocation | None  # (tar, offset, size) of the source audio
+    target: MemberLocation
     record: dict = field(default_factory=dict)
 
     def source_audio(self) -> tuple[np.ndarray, int] | None:
@@ -77,17 +88,12 @@ class OfficialExample:
         return read_member_audio(self.target)
 
 
-def read_member_audio(location: tuple[str, int, int]) -> tuple[np.ndarray, int]:
+def read_member_audio(location: MemberLocation) -> tuple[np.ndarray, int]:
     """(float32 [channels, samples], rate) of one tar member, by offset."""
-    path, offset, size = location
-    with open(path, "rb") as f:
-        f.seek(offset)
-        data = f.read(size)
     try:
-        wave, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    except Exception as exc:
-        raise AudioEditError(f"cannot decode a member of {path} at offset {offset}: {exc}") from None
-    return np.ascontiguousarray(wave.T), int(sr)
+        return decode_audio(location.read())
+    except ShardError as exc:
+        raise AudioEditError(f"{exc} (in {location.path} at offset {location.offset})") from None
 
 
 class _TarIndex:
@@ -95,22 +101,19 @@ class _TarIndex:
 
     def __init__(self, role: str, tars: list[Path]):
         self.role = role
-        self.by_name: dict[str, tuple[str, int, int]] = {}
-        self.by_base: dict[str, tuple[str, int, int] | None] = {}
+        self.by_name: dict[str, MemberLocation] = {}
+        self.by_base: dict[str, MemberLocation | None] = {}
         for tar_path in tars:
             try:
-                with tarfile.open(tar_path) as tar:
-                    for member in tar:
-                        if member.isfile():
-                            loc = (str(tar_path), member.offset_data, member.size)
-                            name = member.name.lstrip("./")
-                            self.by_name[name] = loc
-                            base = PurePosixPath(name).name
-                            self.by_base[base] = None if base in self.by_base else loc  # None: ambiguous
+                for stored, loc in tar_members(tar_path):
+                    name = stored.lstrip("./")
+                    self.by_name[name] = loc
+                    base = PurePosixPath(name).name
+                    self.by_base[base] = None if base in self.by_base else loc  # None: ambiguous
             except (tarfile.TarError, OSError) as exc:
                 log.warning("skipping %s: unreadable tar (%s)", tar_path, exc)
 
-    def find(self, reference: str) -> tuple[str, int, int] | None:
+    def find(self, reference: str) -> MemberLocation | None:
         ref = str(reference).lstrip("./")
         for candidate in (ref, ref.split("/", 1)[1] if ref.startswith(self.role + "/") else None):
             if candidate and candidate in self.by_name:
@@ -218,7 +221,6 @@ def convert_release(root: str | Path, out: str | Path, limit: int | None = None,
     Returns the number of pairs written. Audio is converted to mono at its own rate.
     """
     from audio_omni.data.mixer import quantise
-    from audio_omni.data.shards import dumps, encode_flac, shard_name, write_shard
 
     release = AudioEditRelease(root)
     out = Path(out)
@@ -242,9 +244,9 @@ def convert_release(root: str | Path, out: str | Path, limit: int | None = None,
             log.warning("skipping %s: %s", example.id, exc)
             continue
         key = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in example.id)
-        members = {"target.flac": encode_flac(quantise(target.mean(axis=0)), sr)}
+        members = {audio_member("target"): encode_flac(quantise(target.mean(axis=0)), sr)}
         if source is not None:
-            members["source.flac"] = encode_flac(quantise(source[0].mean(axis=0)), source[1])
+            members[audio_member("source")] = encode_flac(quantise(source[0].mean(axis=0)), source[1])
         meta = {
             "id": key, "split": "train", "task": example.task, "instruction": example.instruction, "language": "en",
             "template_id": f"official/{example.task}", "held_out": False, "domain": "sound",
@@ -253,14 +255,12 @@ def convert_release(root: str | Path, out: str | Path, limit: int | None = None,
             "sample_rate": sr, "duration": round(target.shape[1] / sr, 4), "source_clip_ids": [key],
             "source_groups": [key], "caption": None, "transcript": None, "origin": "AudioEdit release",
         }  # fmt: skip
-        members["json"] = dumps(meta).encode("utf-8")
+        members[META_MEMBER] = dumps(meta).encode("utf-8")
         batch.append((key, members))
         manifest.append({**meta, "shard": shard_name("train", number)})
         written += 1
         if len(batch) >= pairs_per_shard:
             flush()
     flush()
-    tmp = out / ".manifest.jsonl.tmp"
-    tmp.write_text("".join(dumps(m) + "\n" for m in manifest), encoding="utf-8")
-    tmp.replace(out / "manifest.jsonl")
+    write_text_atomic(out / "manifest.jsonl", "".join(dumps(m) + "\n" for m in manifest))
     return written

@@ -23,7 +23,6 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -33,11 +32,12 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from audio_omni.atomic import open_atomic, write_text_atomic
 from audio_omni.data.filters import FilterSettings, QualityFilters
 from audio_omni.data.instructions import LANGUAGES, choose, render
 from audio_omni.data.mixer import MixSettings, dequantise, lufs
 from audio_omni.data.pairs import PairError, SourceLibrary, Synthesizer, synthesize_pair
-from audio_omni.data.shards import dumps, encode_flac, read_shard, shard_name, write_shard
+from audio_omni.data.shards import META_MEMBER, audio_member, dumps, encode_flac, read_shard, shard_name, write_shard
 from audio_omni.data.splits import SPLITS, leak_check, pair_split
 from audio_omni.errors import AudioOmniError
 from audio_omni.paths import cache_dir
@@ -245,8 +245,8 @@ class _Worker:
         meta["domain"] = pair.domain
         if pair.task in OFFICIAL_TRIPLET:
             meta["official_triplet"] = OFFICIAL_TRIPLET[pair.task]
-        members = {f"{name}.flac": encode_flac(pair.audio[name], cfg.sample_rate) for name in sorted(pair.audio)}
-        members["json"] = dumps(meta).encode("utf-8")
+        members = {audio_member(name): encode_flac(pair.audio[name], cfg.sample_rate) for name in sorted(pair.audio)}
+        members[META_MEMBER] = dumps(meta).encode("utf-8")
         return key, members
 
 
@@ -276,15 +276,7 @@ def _run_unit(args: tuple[Unit, str]) -> tuple[str, int, dict]:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def _remove_leftovers(out: Path) -> None:
@@ -380,18 +372,12 @@ def finalize(out: Path, units: list[Unit], library: SourceLibrary) -> dict:
     records = []
     for unit in units:
         for _key, members in read_shard(out / unit.name):
-            meta = json.loads(members["json"].decode("utf-8"))
+            meta = json.loads(members[META_MEMBER].decode("utf-8"))
             meta["shard"] = unit.name
             records.append(meta)
-    fd, tmp = tempfile.mkstemp(prefix=".manifest.jsonl.", suffix=".tmp", dir=out)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for meta in records:
-                f.write(dumps(meta) + "\n")
-        os.replace(tmp, out / "manifest.jsonl")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(out / "manifest.jsonl", "w") as f:
+        for meta in records:
+            f.write(dumps(meta) + "\n")
     rejected: Counter[str] = Counter()
     failures: Counter[str] = Counter()
     dropped = passed = 0

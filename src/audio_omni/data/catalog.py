@@ -7,12 +7,12 @@ write records; the pair builder reads them. Stored as JSON Lines, written atomic
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from audio_omni.atomic import open_atomic
 
 Domain = Literal["sound", "music", "speech"]
 
@@ -80,15 +80,7 @@ def write_catalog(path: str | Path, records: Iterable[ClipRecord]) -> Path:
     ids = [r.id for r in ordered]
     if len(set(ids)) != len(ids):
         raise ValueError("catalog ids must be unique")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for record in ordered:
-                f.write(record.to_json() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(path, "w") as f:
+        for record in ordered:
+            f.write(record.to_json() + "\n")
     return path

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audio_omni.errors import InstructionError
+from audio_omni.tasks import TRAINABLE_TASKS
 
 __all__ = [
     "LANGUAGES",
@@ -38,9 +39,7 @@ __all__ = [
 
 LANGUAGES = ("en", "zh", "ja", "de", "fr", "es")
 HELD_OUT_LANGUAGES = frozenset({"es"})
-TASKS = (
-    "Add", "Remove", "Extract", "Style Transfer", "Replace", "Level", "Region", "SpeechEdit", "T2A", "T2M", "TTS",
-)  # fmt: skip
+TASKS = TRAINABLE_TASKS  # every task the engine writes instructions for
 
 # Keys: a task, or "Level/up" / "Level/down" for the two directions of a level change.
 _T: dict[str, dict[str, list[str]]] = {

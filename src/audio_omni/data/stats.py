@@ -8,8 +8,6 @@ with matplotlib's Agg backend (no display needed), each written atomically.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +15,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from audio_omni.atomic import atomic_path
 from audio_omni.errors import AudioOmniError
 
 __all__ = ["PLOTS", "load_manifest", "summarize", "plot_summary", "stats_command"]
@@ -76,14 +75,8 @@ def summarize(records: list[dict]) -> dict:
 
 
 def _save(fig, path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.png", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

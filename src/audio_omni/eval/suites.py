@@ -18,9 +18,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import tarfile
-import tempfile
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,16 +25,18 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from audio_omni.atomic import replacing_directory
+from audio_omni.atomic import open_atomic, replacing_directory
+from audio_omni.data.shards import AUDIO_MEMBERS, META_MEMBER, ShardError, audio_member, read_shard, split_shards
 from audio_omni.errors import AudioOmniError
+from audio_omni.tasks import EDIT_TASKS, PAIR_GENERATION_TASKS, UNDERSTANDING_TASKS
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
-EDIT_OPERATIONS = ("Add", "Remove", "Extract", "Style Transfer", "Replace", "Level", "Region", "SpeechEdit")
-GENERATION_OPERATIONS = ("T2A", "T2M", "TTS")
+EDIT_OPERATIONS = EDIT_TASKS
+GENERATION_OPERATIONS = PAIR_GENERATION_TASKS
 #: Understanding: the model answers ``instruction`` (a question) about ``source``; see eval/understanding.py.
-UNDERSTANDING_OPERATIONS = ("Tagging", "ASR")
+UNDERSTANDING_OPERATIONS = UNDERSTANDING_TASKS
 OPERATIONS = EDIT_OPERATIONS + GENERATION_OPERATIONS + UNDERSTANDING_OPERATIONS
 _AUDIO_KEYS = ("source", "target", "voice")
 
@@ -170,43 +169,15 @@ def _missing_audio(root: Path, item: SuiteItem) -> str | None:
 
 def write_manifest(root: Path, items: list[SuiteItem]) -> Path:
     """Write ``root/manifest.jsonl`` atomically."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=root)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for item in items:
-                f.write(json.dumps(item.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
-        os.replace(tmp, root / MANIFEST)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with open_atomic(root / MANIFEST, "w") as f:
+        for item in items:
+            f.write(json.dumps(item.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
     return root / MANIFEST
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Built-in suites from the data engine's pair shards
 # ---------------------------------------------------------------------------------------------------------
-
-_SHARD_AUDIO = {"source": "source.flac", "target": "target.flac", "voice": "voice.flac", "residual": "residual.flac"}
-
-
-def _shard_members(tar_path: Path):
-    """Yield (key, {suffix: bytes}) per sample of a webdataset tar (members grouped by key)."""
-    current, members = None, {}
-    with tarfile.open(tar_path) as tar:
-        for info in tar:
-            if not info.isfile():
-                continue
-            name = Path(info.name).name
-            key, _, suffix = name.partition(".")
-            if key != current and current is not None:
-                yield current, members
-                members = {}
-            current = key
-            members[suffix] = tar.extractfile(info).read()
-    if current is not None:
-        yield current, members
-
 
 def build_suite_from_shards(
     shards: str | Path,
@@ -234,7 +205,7 @@ def build_suite_from_shards(
 
         judges = Judges()
     shards, out = Path(shards), Path(out)
-    tars = sorted((shards / split).glob(f"{split}-*.tar"))
+    tars = split_shards(shards, split)
     if not tars:
         raise SuiteError(f"no {split} shards in {shards / split} (expected {split}-NNNNNN.tar)")
     with replacing_directory(out) as tmp:
@@ -243,8 +214,8 @@ def build_suite_from_shards(
         items: list[SuiteItem] = []
         for tar_path in tars:
             try:
-                samples = list(_shard_members(tar_path))
-            except (tarfile.TarError, OSError) as exc:
+                samples = list(read_shard(tar_path))
+            except ShardError as exc:
                 log.warning("shard %s skipped: %s", tar_path, exc)
                 continue
             for key, members in samples:
@@ -279,7 +250,7 @@ def build_suite_from_shards(
 
 def _item_from_sample(key, members, root: Path, split, counts, per_group) -> SuiteItem | None:
     try:
-        meta = json.loads(members["json"].decode("utf-8"))
+        meta = json.loads(members[META_MEMBER].decode("utf-8"))
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
         log.warning("pair %s skipped: unreadable json (%s)", key, exc)
         return None
@@ -289,7 +260,8 @@ def _item_from_sample(key, members, root: Path, split, counts, per_group) -> Sui
     if per_group is not None and counts[group] >= per_group:
         return None
     paths = {}
-    for role, suffix in _SHARD_AUDIO.items():
+    for role in AUDIO_MEMBERS:
+        suffix = audio_member(role)
         data = members.get(suffix)
         if data is None:
             continue

@@ -225,7 +225,7 @@ class ModelAnswerSystem:
             return None  # an unfamiliar layout: let the first call tell
         if backbone is None:
             return "it was loaded without its MLLM (pass mllm_path)"
-        if not getattr(backbone, "accepts_audio", False):
+        if not backbone.accepts_audio:
             return (f"its language model ({type(backbone).__name__}) reads text only; questions about audio need "
                     "the paper-scale model with the Qwen2.5-Omni thinker")
         return None

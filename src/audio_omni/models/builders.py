@@ -13,6 +13,7 @@ from audio_omni.models.codecs.base import AudioCodec
 from audio_omni.models.conditioners.base import Conditioner
 from audio_omni.models.conditioners.mel import MelConditioner
 from audio_omni.models.conditioners.mllm import MLLMConditioner
+from audio_omni.models.conditioners.source_frames import SourceFrames
 from audio_omni.models.conditioners.speech_text import SpeechTextConditioner
 from audio_omni.models.conditioners.sync import SyncConditioner
 from audio_omni.models.conditioners.text_symbols import BUILTIN_PREFIX, SymbolVocabulary
@@ -112,6 +113,8 @@ def build_conditioner(
             mask_ratio_end=float(c.get("mask_ratio_end", 1.0)),
             cond_dim=cond_dim,
         )
+    if spec.type == "source_frames":
+        return SourceFrames(config.model.pretransform.latent_dim, config.sample_rate)
     if spec.type == "sync_feature":
         return SyncConditioner(
             n_tokens_out=int(c.get("sync_output_dim", 128)),
@@ -153,4 +156,7 @@ def build_model(
     }
     dit = GuidedDiT(config.model.diffusion.config)
     codec = build_codec(config, load_vocoder)
+    for module in conditioners.values():
+        if isinstance(module, SourceFrames):
+            module.bind_codec(codec.encode)  # the source is encoded by the model's own codec
     return AudioOmniModel(config, ConditionerSet(conditioners), dit, codec)

@@ -70,7 +70,7 @@ def _external_prefixes(model: AudioOmniModel) -> list[str]:
     return [name + "." for name, module in model.named_modules() if getattr(module, "external_weights", False)]
 
 
-def _mllm_key_mapper(model: AudioOmniModel):
+def mllm_key_mapper(model: AudioOmniModel):
     """Official thinker names (transformers 5.3) -> this transformers' names, and back."""
     from audio_omni.models.mllm.qwen_omni import QwenOmniBackbone
 
@@ -96,7 +96,7 @@ def load_state_dict_into(
     model: AudioOmniModel, state: dict[str, torch.Tensor], strict: bool = True, source: str = "checkpoint"
 ) -> LoadReport:
     """Copy `state` (official key names) into the model. Keys of external modules are optional."""
-    to_installed, _ = _mllm_key_mapper(model)
+    to_installed, _ = mllm_key_mapper(model)
     state = {to_installed(k): v for k, v in state.items()}
     own = model.state_dict()
     external = _external_prefixes(model)
@@ -138,7 +138,7 @@ def load_official_checkpoint(model: AudioOmniModel, path: str | Path, strict: bo
 
 def persistent_state_dict(model: AudioOmniModel, canonical: bool = True) -> dict[str, torch.Tensor]:
     """The weights our format stores: everything but external modules, with official key names."""
-    _, to_canonical = _mllm_key_mapper(model)
+    _, to_canonical = mllm_key_mapper(model)
     external = _external_prefixes(model)
     out = {}
     for key, value in model.state_dict().items():

@@ -99,7 +99,7 @@ class PretransformConfig(_Open):
         return int(self.config.get("downsampling_ratio", 256))
 
 
-ConditionerType = Literal["qwen_omni", "gemma3", "tts-f5", "mel_spec", "sync_feature"]
+ConditionerType = Literal["qwen_omni", "gemma3", "tts-f5", "mel_spec", "sync_feature", "source_frames"]
 
 
 class ConditionerSpec(_Strict):
@@ -131,6 +131,12 @@ class DiTConfig(_Open):
     condition_mask_type: str = "cat"
     ff_mult: int = 4
     rotary_dim: int | None = None  # None: max(head_dim // 2, 32), as the official transformer
+    # Our extensions (the official layout is the default of each; see DESIGN.md section 3):
+    patch_size: int = Field(1, gt=0)  # latent frames per DiT token
+    frame_cond_dim: int = Field(0, ge=0)  # channels of per-frame conditions concatenated to the latent input
+    prediction: Literal["velocity", "data"] = "velocity"  # what the network outputs; the DiT always returns v
+    data_residual: bool = False  # "data": the prediction is added to the per-frame source (identity at init)
+    timestep_to_tokens: bool = False  # also add the timestep embedding to every latent token
 
     @model_validator(mode="after")
     def _heads_divide(self) -> DiTConfig:
@@ -148,6 +154,7 @@ class DiffusionConfig(_Strict):
     diffusion_objective: Literal["rectified_flow"] = "rectified_flow"
     high_level_cond_ids: list[str]
     low_level_cond_ids: list[str]
+    frame_cond_ids: list[str] = Field(default_factory=list)  # ours: conditions aligned with the latent frames
     config: DiTConfig
 
 
@@ -165,6 +172,17 @@ class SamplingDefaults(_Strict):
     cfg_scale: float = 7.0
     edit_cfg_scale: float = 6.0
     sampler: Literal["euler", "heun", "midpoint"] = "euler"
+    # Inputs longer than the window: edits run on overlapping windows cross-faded over this many seconds;
+    # generation continues each window from the last seconds of the previous one (models with frame conditions).
+    overlap_seconds: float = Field(1.0, ge=0)
+
+
+class FlowSettings(_Strict):
+    """Our extension: where the flow starts. The official model starts every task from noise; a model with a
+    per-frame source can start edits from the source plus a little noise, so what stays is there from step one."""
+
+    edit_start: Literal["noise", "source"] = "noise"
+    source_noise: float = Field(0.5, ge=0)
 
 
 class ModelConfig(_Open):
@@ -177,6 +195,7 @@ class ModelConfig(_Open):
     fixture_overrides: dict[str, Any] | None = None
     name: str | None = None
     sampling: SamplingDefaults = Field(default_factory=SamplingDefaults)
+    flow: FlowSettings = Field(default_factory=FlowSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelConfig:
@@ -184,12 +203,20 @@ class ModelConfig(_Open):
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate conditioner ids: {ids}")
         diffusion = self.model.diffusion
-        for cond_id in diffusion.high_level_cond_ids + diffusion.low_level_cond_ids:
+        for cond_id in diffusion.high_level_cond_ids + diffusion.low_level_cond_ids + diffusion.frame_cond_ids:
             if cond_id not in ids:
                 raise ValueError(f"diffusion routes '{cond_id}', which no conditioner defines (have {ids})")
         latent = self.model.pretransform.latent_dim
         if diffusion.config.io_channels != latent:
             raise ValueError(f"DiT io_channels {diffusion.config.io_channels} != codec latent_dim {latent}")
+        frame_dim = (latent + 1) * len(diffusion.frame_cond_ids)  # source latents + a presence channel each
+        if diffusion.config.frame_cond_dim != frame_dim:
+            raise ValueError(f"DiT frame_cond_dim {diffusion.config.frame_cond_dim} != {frame_dim} (latent_dim + 1 "
+                             "per frame condition)")
+        if diffusion.config.data_residual and not diffusion.frame_cond_ids:
+            raise ValueError("data_residual needs a frame condition (the source the prediction is added to)")
+        if self.flow.edit_start == "source" and not diffusion.frame_cond_ids:
+            raise ValueError("flow.edit_start 'source' needs a frame condition carrying the source")
         return self
 
     # Derived sizes ---------------------------------------------------------------------------------------

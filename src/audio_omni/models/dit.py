@@ -21,6 +21,9 @@ from torch.utils.checkpoint import checkpoint
 
 from audio_omni.models.config import DiTConfig
 
+# Data-predicting models turn their output into a velocity by dividing by t: never by less than this.
+DATA_MIN_T = 0.02
+
 
 class FourierTimestep(nn.Module):
     """Random Fourier features of the scalar timestep: [B, 1] -> [B, 2 * half]."""
@@ -188,16 +191,29 @@ class PreparedContext:
 class LatentTransformer(nn.Module):
     """The block stack with its input/output projections and rotary angles."""
 
-    def __init__(self, io_dim: int, dim: int, depth: int, heads: int, ff_mult: int, rotary_dim: int):
+    def __init__(
+        self, in_dim: int, dim: int, depth: int, heads: int, ff_mult: int, rotary_dim: int, out_dim: int | None = None
+    ):
         super().__init__()
-        self.project_in = nn.Linear(io_dim, dim, bias=False)
-        self.project_out = nn.Linear(dim, io_dim, bias=False)
+        self.project_in = nn.Linear(in_dim, dim, bias=False)
+        self.project_out = nn.Linear(dim, out_dim or in_dim, bias=False)
         self.rotary_pos_emb = PartialRotaryEmbedding(rotary_dim)
         self.layers = nn.ModuleList([DiTBlock(dim, heads, ff_mult) for _ in range(depth)])
         self.gradient_checkpointing = False
 
-    def forward(self, x: torch.Tensor, prepend: torch.Tensor, context: PreparedContext | None):
-        x = torch.cat([prepend, self.project_in(x)], dim=1)
+    def forward(
+        self,
+        x: torch.Tensor,
+        prepend: torch.Tensor,
+        context: PreparedContext | None,
+        token_bias: torch.Tensor | None = None,
+    ):
+        """x [B, N, in_dim] -> [B, P + N, out_dim] (P prepended tokens); token_bias [B, dim] is added to every
+        latent token (the timestep, for models that want it beyond the prepended token)."""
+        x = self.project_in(x)
+        if token_bias is not None:
+            x = x + token_bias[:, None, :]
+        x = torch.cat([prepend, x], dim=1)
         angles = self.rotary_pos_emb.angles(x.shape[1], x.device)
         mask = context.mask if context is not None else None
         tokens = context.tokens if context is not None else None
@@ -225,18 +241,38 @@ class DiffusionTransformer(nn.Module):
         self.to_timestep_embed = _mlp(256, dim, bias=True)
         self.to_cond_embed = _mlp(config.cond_token_dim, dim, bias=False)
         self.to_global_embed = _mlp(config.global_cond_dim, dim, bias=False)
+        patch = config.patch_size
         self.transformer = LatentTransformer(
-            config.io_channels, dim, config.depth, config.num_heads, config.ff_mult, rotary_dim
+            (config.io_channels + config.frame_cond_dim) * patch, dim, config.depth, config.num_heads,
+            config.ff_mult, rotary_dim, out_dim=config.io_channels * patch,
         )
         self.preprocess_conv = nn.Conv1d(config.io_channels, config.io_channels, 1, bias=False)
         self.postprocess_conv = nn.Conv1d(config.io_channels, config.io_channels, 1, bias=False)
 
     def reset_parameters_for_training(self) -> None:
-        """Initialisation for training from scratch: zero branch outputs and zero residual 1x1 convs."""
+        """Initialisation for training from scratch: zero branch outputs and zero residual 1x1 convs. A model
+        that predicts data on top of its source also starts with a zero output: the identity edit."""
         for block in self.transformer.layers:
             block.zero_init_branches()
         nn.init.zeros_(self.preprocess_conv.weight)
         nn.init.zeros_(self.postprocess_conv.weight)
+        if self.config.data_residual:
+            nn.init.zeros_(self.transformer.project_out.weight)
+
+    # Latent frames <-> tokens (patch_size frames per token; the official model has one) ----------------------
+    def _to_tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, C, L] -> [B, ceil(L / p), C * p], zero-padding the last token."""
+        p = self.config.patch_size
+        b, c, frames = x.shape
+        if frames % p:
+            x = F.pad(x, (0, p - frames % p))
+        return x.view(b, c, -1, p).permute(0, 2, 1, 3).reshape(b, -1, c * p)
+
+    def _from_tokens(self, tokens: torch.Tensor, frames: int) -> torch.Tensor:
+        """[B, N, C * p] -> [B, C, frames]."""
+        p = self.config.patch_size
+        b, n, _ = tokens.shape
+        return tokens.view(b, n, -1, p).permute(0, 2, 1, 3).reshape(b, -1, n * p)[:, :, :frames]
 
     def prepare_context(self, cond: torch.Tensor | None, mask: torch.Tensor | None) -> PreparedContext | None:
         """Project the cross-attention tokens [B, K, cond_dim] and compute every block's keys/values."""
@@ -254,13 +290,16 @@ class DiffusionTransformer(nn.Module):
         global_cond: torch.Tensor | None,
         cross: torch.Tensor | None = None,
         cross_mask: torch.Tensor | None = None,
+        frame: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x [B, C, L], t [B] in [0, 1], global_cond [B, G, global_cond_dim] -> velocity [B, C, L].
+        """x [B, C, L], t [B] in [0, 1], global_cond [B, G, global_cond_dim], frame [B, frame_cond_dim, L]
+        -> velocity [B, C, L].
 
         The context comes either prepared (sampling) or raw as `cross` [B, K, cond_dim] + `cross_mask`, projected
         here inside forward (training: this keeps every use of a parameter inside its module's forward, which
         FSDP2 sharding requires).
         """
+        cfg = self.config
         if cross is not None:
             context = PreparedContext(None, _key_padding_mask(cross_mask), self.to_cond_embed(cross))
         t_embed = self.to_timestep_embed(self.timestep_features(t[:, None].to(x.dtype)))
@@ -268,17 +307,37 @@ class DiffusionTransformer(nn.Module):
             prepend = self.to_global_embed(global_cond) + t_embed[:, None, :]
         else:
             prepend = t_embed[:, None, :]
-        x = self.preprocess_conv(x) + x
-        out = self.transformer(x.transpose(1, 2), prepend, context)
-        out = out[:, prepend.shape[1] :].transpose(1, 2)
-        return self.postprocess_conv(out) + out
+        frames = x.shape[-1]
+        h = self.preprocess_conv(x) + x
+        if cfg.frame_cond_dim:
+            if frame is None or frame.shape[1] != cfg.frame_cond_dim or frame.shape[-1] != frames:
+                got = None if frame is None else tuple(frame.shape)
+                raise ValueError(f"this DiT needs frame conditions [B, {cfg.frame_cond_dim}, {frames}], got {got}")
+            h = torch.cat([h, frame.to(h.dtype)], dim=1)
+        token_bias = t_embed if cfg.timestep_to_tokens else None
+        if cfg.patch_size == 1 and not cfg.frame_cond_dim:  # the official path, unchanged
+            out = self.transformer(h.transpose(1, 2), prepend, context, token_bias)
+            out = out[:, prepend.shape[1] :].transpose(1, 2)
+        else:
+            out = self.transformer(self._to_tokens(h), prepend, context, token_bias)
+            out = self._from_tokens(out[:, prepend.shape[1] :], frames)
+        out = self.postprocess_conv(out) + out
+        if cfg.prediction == "velocity":
+            return out
+        # Data prediction, returned as the velocity that moves x_t onto it: v = (x_t - x0) / t. t never reaches 0
+        # on the sampling grid; the clamp keeps training finite at the logit-normal's extreme draws.
+        if cfg.data_residual:
+            latent = cfg.io_channels
+            out = out + frame[:, :latent] * frame[:, latent : latent + 1]
+        return (x - out) / t.clamp(min=DATA_MIN_T).to(x.dtype).view(-1, 1, 1)
 
 
 class GuidedDiT(nn.Module):
     """Classifier-free guidance around the DiT, on the high-level (cross-attention) conditions only.
 
     The unconditional branch sees an all-zero cross-attention context with the same mask; the prepended
-    low-level tokens are identical in both branches. Both branches run as one batched forward.
+    low-level tokens (and per-frame conditions) are identical in both branches. Both branches run as one batched
+    forward.
     """
 
     def __init__(self, config: DiTConfig):
@@ -302,12 +361,16 @@ class GuidedDiT(nn.Module):
         global_cond: torch.Tensor | None,
         cfg_scale: float = 1.0,
         rescale_phi: float = 0.0,
+        frame: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Velocity; with cfg_scale != 1 the context must come from prepare_context(..., guided=True)."""
         if cfg_scale == 1.0 or context is None:
-            return self.model(x, t, context, global_cond)
+            return self.model(x, t, context, global_cond, frame=frame)
         batch_global = None if global_cond is None else torch.cat([global_cond, global_cond], dim=0)
-        out = self.model(torch.cat([x, x], dim=0), torch.cat([t, t], dim=0), context, batch_global)
+        batch_frame = None if frame is None else torch.cat([frame, frame], dim=0)
+        out = self.model(
+            torch.cat([x, x], dim=0), torch.cat([t, t], dim=0), context, batch_global, frame=batch_frame
+        )
         cond_v, uncond_v = out.chunk(2, dim=0)
         guided = uncond_v + (cond_v - uncond_v) * cfg_scale
         if rescale_phi:

@@ -26,14 +26,29 @@ def velocity_target(data: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
 
 
 def flow_loss(
-    predicted: torch.Tensor, data: torch.Tensor, noise: torch.Tensor, mask: torch.Tensor | None = None
+    predicted: torch.Tensor,
+    data: torch.Tensor,
+    noise: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    sample_weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Mean squared velocity error; `mask` [B, L] (True = counts) restricts it to valid latent frames."""
+    """Mean squared velocity error; `mask` [B, L] (True = counts) restricts it to valid latent frames and
+    `sample_weights` [B] scales each item's error."""
     err = (predicted - velocity_target(data, noise)).pow(2)
+    if sample_weights is not None:
+        err = err * sample_weights.to(err.dtype).view(-1, *([1] * (err.dim() - 1)))
     if mask is None:
         return err.mean()
     weights = mask[:, None, :].to(err.dtype).expand_as(err)
     return (err * weights).sum() / weights.sum().clamp(min=1)
+
+
+def data_prediction_weights(t: torch.Tensor, floor: float = 0.2) -> torch.Tensor:
+    """Per-item weights that turn the velocity loss of a data-predicting model into a data loss weighted by
+    1 / max(t, floor)^2 instead of 1 / t^2. The velocity error of such a model is its data error over t, so near
+    t = 0 the plain velocity loss is dominated by a few items (weights in the thousands); above the floor nothing
+    changes."""
+    return (t / t.clamp(min=floor)).pow(2)
 
 
 def sample_timesteps(

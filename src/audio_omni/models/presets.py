@@ -8,7 +8,7 @@ from importlib.resources import files
 from audio_omni.errors import ConfigError
 from audio_omni.models.config import ModelConfig, parse_config
 
-PRESETS = ("audio-omni", "audio-omni-small", "debug")
+PRESETS = ("audio-omni", "audio-omni-small", "debug", "debug-small")
 
 
 def preset_config(name: str) -> ModelConfig:

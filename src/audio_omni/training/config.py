@@ -9,8 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from audio_omni.errors import ConfigError
-
-TASKS = ("Add", "Remove", "Extract", "Style Transfer", "Replace", "Level", "Region", "SpeechEdit", "T2A", "T2M", "TTS")
+from audio_omni.tasks import TRAINABLE_TASKS
 
 
 class _Strict(BaseModel):
@@ -20,7 +19,7 @@ class _Strict(BaseModel):
 class ModelSpec(_Strict):
     preset: str | None = "audio-omni-small"  # or a model config JSON in `config`
     config: str | None = None
-    init_from: str | None = None  # our checkpoint dir or an official .ckpt/.safetensors (fine-tuning)
+    init_from: str | None = None  # our checkpoint dir, an official .ckpt/.safetensors, or a preset's weights
     vocab_file: str | None = None
     mllm_path: str | None = None
 
@@ -38,9 +37,9 @@ class DataSpec(_Strict):
 
     @model_validator(mode="after")
     def _known_tasks(self) -> DataSpec:
-        unknown = set(self.task_weights) - set(TASKS)
+        unknown = set(self.task_weights) - set(TRAINABLE_TASKS)
         if unknown:
-            raise ValueError(f"unknown tasks in task_weights: {sorted(unknown)}; known: {', '.join(TASKS)}")
+            raise ValueError(f"unknown tasks in task_weights: {sorted(unknown)}; known: {', '.join(TRAINABLE_TASKS)}")
         if any(w < 0 for w in self.task_weights.values()):
             raise ValueError("task weights must be >= 0")
         return self
@@ -71,6 +70,7 @@ class TrainConfig(_Strict):
     cfg_dropout: float = Field(0.1, ge=0, le=1)  # probability of training a sample without its high-level conditions
     sample_posterior: bool = True  # VAE codecs: train on posterior samples (official) or on the posterior mean
     mask_voice: bool = True  # span-mask the TTS voice mel (ratio from the model config) during training
+    prefix_probability: float = Field(0.0, ge=0, le=1)  # frame layout: train generation as continuation this often
     ema_decay: float = Field(0.999, ge=0, lt=1)
     mixed_precision: Literal["no", "bf16"] = "no"
     gradient_checkpointing: bool = False

@@ -7,36 +7,31 @@ every process of a multi-process run sees different samples without any sampler 
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
 import torch
+import torch.nn.functional as F
 
 from audio_omni.audio.io import prepare_audio
+from audio_omni.data.shards import MemberLocation, PairRecord, index_pairs, split_shards
 from audio_omni.errors import ConfigError
 from audio_omni.models.audio_omni_model import AudioOmniModel
-from audio_omni.models.conditioners.mel import MelInput
-from audio_omni.models.conditioners.mllm import MLLMPrompt
-from audio_omni.task_prompts import EDIT_OPERATIONS, PromptTemplates
+from audio_omni.models.requests import (
+    ConditionRequest,
+    condition_inputs,
+    frame_layout,
+    source_rate,
+    starts_from_source,
+)
+from audio_omni.task_prompts import PromptTemplates
+from audio_omni.tasks import is_edit
 
-GENERATION = ("T2A", "T2M", "TTS")
-
-
-@dataclass
-class PairEntry:
-    """Where one pair's members live: suffix ("json", "source.flac", ...) -> (tar path, offset, size)."""
-
-    key: str
-    members: dict[str, tuple[str, int, int]]
-    meta: dict
-
-
+#: One pair of a shard directory (key, members by tar offset, metadata): see :class:`audio_omni.data.shards.PairRecord`.
+PairEntry = PairRecord
 PREENCODED = "preencoded"  # member name of a pre-encoded entry: (part file, 0, 0)
 
 
@@ -47,55 +42,34 @@ def index_preencoded(directory: str | Path, split: str = "train") -> list[PairEn
         for line in f:
             row = json.loads(line)
             if row["part"].startswith(f"{split}/"):
-                entries.append(PairEntry(row["key"], {PREENCODED: (str(root / row["part"]), 0, 0)}, row["meta"]))
+                location = MemberLocation(str(root / row["part"]), 0, 0)
+                entries.append(PairEntry(row["key"], {PREENCODED: location}, row["meta"]))
     return sorted(entries, key=lambda e: e.key)
 
 
+def is_preencoded(directory: str | Path) -> bool:
+    """A directory written by training.preencode (its index lists the pairs) rather than pair shards."""
+    return (Path(directory) / "index.jsonl").is_file()
+
+
 def index_shards(directory: str | Path, split: str = "train") -> list[PairEntry]:
-    """Index every tar of `directory/split` (member offsets), sorted by key for a stable order.
+    """Every complete pair of `directory/split` by random access (the shard format's own index), sorted by key.
     A pre-encoded directory (index.jsonl) is indexed from its index instead."""
-    if (Path(directory) / "index.jsonl").is_file():
+    if is_preencoded(directory):
         return index_preencoded(directory, split)
-    root = Path(directory) / split
-    tars = sorted(root.glob("*.tar"))
+    tars = split_shards(directory, split)
     if not tars:
-        raise ConfigError(f"no shards in {root} (expected {split}-NNNNNN.tar files)")
-    grouped: dict[str, dict[str, tuple[str, int, int]]] = {}
-    for tar_path in tars:
-        with tarfile.open(tar_path) as tar:
-            for member in tar:
-                if not member.isfile():
-                    continue
-                key, _, suffix = member.name.partition(".")
-                grouped.setdefault(key, {})[suffix] = (str(tar_path), member.offset_data, member.size)
-    entries = []
-    for key in sorted(grouped):
-        members = grouped[key]
-        if "json" not in members or "target.flac" not in members:
-            continue
-        meta = json.loads(_read(members["json"]))
-        entries.append(PairEntry(key, members, meta))
-    return entries
-
-
-def _read(location: tuple[str, int, int]) -> bytes:
-    path, offset, size = location
-    with open(path, "rb") as f:
-        f.seek(offset)
-        return f.read(size)
-
-
-def _audio(location: tuple[str, int, int]) -> tuple[np.ndarray, int]:
-    data, sr = sf.read(io.BytesIO(_read(location)), dtype="float32", always_2d=True)
-    return data.T, sr
+        raise ConfigError(f"no shards in {Path(directory) / split} (expected {split}-NNNNNN.tar files)")
+    return index_pairs(tars)
 
 
 @dataclass
 class TrainBatch:
-    items: list[dict]  # conditioner inputs, keyed by conditioner id
+    items: list[dict]  # conditioner inputs, keyed by conditioner id (models.requests.condition_inputs)
     audio: torch.Tensor | None  # [B, C, window] targets at the codec's rate (raw pairs)
     lengths: list[int]  # valid samples per item (the rest is padding)
     tasks: list[str]
+    from_source: torch.Tensor  # [B] bool: the item's flow starts at its source (models.requests)
     latent_mean: torch.Tensor | None = None  # pre-encoded pairs: [B, D, L]
     latent_std: torch.Tensor | None = None
 
@@ -131,48 +105,97 @@ def _mix(*numbers: int) -> int:
 
 
 class ExampleBuilder:
-    """Pair entry -> conditioner inputs + target audio, for one model (its rates, window and prompt layout)."""
+    """Pair entry -> (conditioner inputs, target) for one model: its rates, window and conditioner layout.
 
-    def __init__(self, model: AudioOmniModel, templates: PromptTemplates | None = None):
+    A pair becomes a :class:`~audio_omni.models.requests.ConditionRequest` (the pair's own instruction or
+    caption is the user text, so language control is learned) and the request becomes conditioner inputs
+    through the same function the facade uses. Frame-layout models see a TTS voice reference as a prefix of
+    their target (as the facade samples it), and with `prefix_probability` a generation pair is trained as the
+    continuation of its own first frames (the facade's long-form generation).
+    """
+
+    def __init__(self, model: AudioOmniModel, templates: PromptTemplates | None = None, prefix_probability=0.0):
         self.model = model
         self.templates = templates or PromptTemplates()
-        self.roles = model.conditioner.role_ids()
+        self.prefix_probability = prefix_probability
         codec = model.pretransform
+        self.ratio = codec.downsampling_ratio
         self.rate = codec.sample_rate
         self.channels = codec.audio_channels
         self.window = model.config.sample_size
-        mel = model.conditioner.conditioners[self.roles["mel"]] if "mel" in self.roles else None
-        self.mel_rate = mel.sample_rate if mel is not None else None
+        self.source_rate = source_rate(model)
+        self.frames_layout = frame_layout(model)
 
-    def _mel(self, location, is_voice: bool) -> MelInput:
-        wave, sr = _audio(location)
-        mono, _ = prepare_audio(wave, sr, self.mel_rate, channels=1, max_seconds=None, channels_first=True)
-        return MelInput(mono[0], is_voice)
+    def _mono(self, entry: PairEntry, role: str) -> torch.Tensor:
+        wave, sr = entry.audio(role)
+        mono, _ = prepare_audio(wave, sr, self.source_rate, channels=1, max_seconds=None, channels_first=True)
+        return mono[0]
 
-    def build(self, entry: PairEntry) -> tuple[dict, torch.Tensor, int, str]:
+    def request(self, entry: PairEntry) -> ConditionRequest:
+        """The pair as a request, with its audio (source, voice) loaded at the conditioners' rate."""
         meta = entry.meta
         task = meta["task"]
-        item = {cond_id: None for cond_id in self.roles.values()}
-        if task in GENERATION:
-            # The pair's own (possibly non-English) request is the user text, so language control is learned.
+        if not is_edit(task):
             text = meta.get("instruction") or meta.get("caption") or meta.get("description") or ""
-            prompt = self.templates.generation(task, text if task != "TTS" else "")
+            request = ConditionRequest(task, text if task != "TTS" else "")
             if task == "TTS":
-                item[self.roles["speech_text"]] = speech_text(meta, has_voice="voice.flac" in entry.members)
-                voice = entry.members.get("voice.flac")
-                item[self.roles["mel"]] = self._mel(voice, True) if voice else MelInput(None, True)
-        else:
-            prompt = self.templates.edit(meta["instruction"])
-            item[self.roles["mel"]] = self._mel(entry.members["source.flac"], False)
-        item[self.roles["mllm"]] = MLLMPrompt(prompt)
-        wave, sr = _audio(entry.members["target.flac"])
+                request.transcript = meta.get("transcript") or meta.get("caption") or ""
+                request.voice_transcript = meta.get("voice_transcript")
+                if entry.has("voice"):
+                    request.voice = self._mono(entry, "voice")
+            return request
+        return ConditionRequest(task, meta["instruction"], source=self._mono(entry, "source"))
+
+    def target_audio(self, entry: PairEntry) -> torch.Tensor:
+        """The pair's target [C, T] at the codec's rate and channels (not cut to the window)."""
+        wave, sr = entry.audio("target")
         target, _ = prepare_audio(wave, sr, self.rate, channels=self.channels, max_seconds=None, channels_first=True)
+        return target
+
+    def _fit_voice(self, request: ConditionRequest, target_samples: int) -> None:
+        """Frame layout: a voice prefix must leave room for the target in the window, and covers whole frames."""
+        if not self.frames_layout or request.voice is None:
+            return
+        voice = request.voice[: request.voice.shape[-1] // self.ratio * self.ratio]
+        if voice.shape[-1] < self.ratio or voice.shape[-1] + target_samples > self.window:
+            request.voice = None  # no room: trained as plain TTS (the voice transcript is then not read)
+        else:
+            request.voice = voice
+
+    def _maybe_continuation(self, request: ConditionRequest, latents: torch.Tensor, generator) -> None:
+        """With probability prefix_probability, a generation pair (without a voice) learns to continue the first
+        frames of its own target: the model's long-form generation."""
+        if not (self.frames_layout and self.prefix_probability) or is_edit(request.task) or request.has_voice:
+            return
+        draw = torch.rand(2, generator=generator)
+        if float(draw[0]) >= self.prefix_probability:
+            return
+        valid = latents.shape[-1]
+        frames = 1 + int(float(draw[1]) * max(1, valid // 2))
+        request.prefix = latents[:, :frames]
+
+    def build(self, entry: PairEntry, generator: torch.Generator | None = None):
+        """(conditioner inputs, target audio [C, window] zero-padded, valid samples, task, from_source)."""
+        request = self.request(entry)
+        target = self.target_audio(entry)
+        self._fit_voice(request, target.shape[-1])
+        if self.frames_layout and request.voice is not None:
+            target = torch.cat([request.voice[None].expand(self.channels, -1), target], dim=-1)
+        if generator is not None:
+            frames = min(target.shape[-1], self.window) // self.ratio
+            if frames:
+                codec = self.model.pretransform
+                with torch.no_grad():
+                    latents = codec.encode(target[None, :, : frames * self.ratio], generator=generator)[0]
+                self._maybe_continuation(request, latents.float(), generator)
+        item = condition_inputs(self.model, request, self.templates)
         length = min(target.shape[-1], self.window)
         padded = torch.zeros(self.channels, self.window)
         padded[:, :length] = target[:, :length]
-        return item, padded, length, task
+        return item, padded, length, request.task, starts_from_source(self.model, request)
 
-    def build_preencoded(self, entry: PairEntry) -> tuple[dict, dict[str, torch.Tensor], int, str]:
+    def build_preencoded(self, entry: PairEntry, generator: torch.Generator | None = None):
+        """(conditioner inputs, tensors with the target latents, valid samples, task, from_source)."""
         from safetensors import safe_open
 
         from audio_omni.models.conditioners.mllm import MLLMFeatures
@@ -182,46 +205,50 @@ class ExampleBuilder:
             names = set(f.keys())
             tensors = {n.split("/", 1)[1]: f.get_tensor(n) for n in names if n.startswith(f"{key}/")}
         task = meta["task"]
-        item = {cond_id: None for cond_id in self.roles.values()}
         rows = tensors["mllm"]
-        pad = self.model.conditioner.conditioners[self.roles["mllm"]].pad_length
+        pad = self.model.conditioner.conditioners[self.model.conditioner.role_ids()["mllm"]].pad_length
         features = torch.zeros(pad, rows.shape[-1], dtype=rows.dtype)
         features[: rows.shape[0]] = rows
-        mask = torch.arange(pad) < rows.shape[0]
-        item[self.roles["mllm"]] = MLLMFeatures(features, mask)
+        request = ConditionRequest(task, prompt_features=MLLMFeatures(features, torch.arange(pad) < rows.shape[0]))
+        length = int(tensors["length"][0])
         if task == "TTS":
-            item[self.roles["speech_text"]] = speech_text(meta, has_voice="mel_wave" in tensors)
-        if "mel_wave" in tensors:
-            item[self.roles["mel"]] = MelInput(tensors["mel_wave"], task == "TTS")
-        elif task == "TTS":
-            item[self.roles["mel"]] = MelInput(None, True)
-        return item, tensors, int(tensors["length"][0]), task
+            request.transcript = meta.get("transcript") or meta.get("caption") or ""
+            request.voice_transcript = meta.get("voice_transcript")
+        if self.frames_layout:
+            request.source_latents = tensors.get("source_latents")
+            voice = tensors.get("voice_latents")
+            target = tensors["latent_mean"][:, : math.ceil(length / self.ratio)]
+            if voice is not None and (voice.shape[-1] + target.shape[-1]) * self.ratio <= self.window:
+                request.voice_latents = voice
+                target = torch.cat([voice, target], dim=-1)
+                length += voice.shape[-1] * self.ratio
+            frames = self.window // self.ratio
+            tensors["latent_mean"] = F.pad(target, (0, max(0, frames - target.shape[-1])))[:, :frames]
+            if generator is not None:
+                self._maybe_continuation(request, target.float(), generator)
+        elif "mel_wave" in tensors:
+            if task == "TTS":
+                request.voice = tensors["mel_wave"]
+            else:
+                request.source = tensors["mel_wave"]
+        item = condition_inputs(self.model, request, self.templates)
+        return item, tensors, min(length, self.window), task, starts_from_source(self.model, request)
 
-    def batch(self, entries: Sequence[PairEntry]) -> TrainBatch:
+    def batch(self, entries: Sequence[PairEntry], generator: torch.Generator | None = None) -> TrainBatch:
         if all(PREENCODED in e.members for e in entries):
-            built = [self.build_preencoded(e) for e in entries]
+            built = [self.build_preencoded(e, generator) for e in entries]
             stds = [b[1].get("latent_std") for b in built]
             return TrainBatch(
                 items=[b[0] for b in built], audio=None, lengths=[b[2] for b in built], tasks=[b[3] for b in built],
-                latent_mean=torch.stack([b[1]["latent_mean"] for b in built]),
+                from_source=torch.tensor([b[4] for b in built]),
+                latent_mean=torch.stack([b[1]["latent_mean"].float() for b in built]),
                 latent_std=None if any(s is None for s in stds) else torch.stack(stds),
             )
-        built = [self.build(e) for e in entries]
+        built = [self.build(e, generator) for e in entries]
         return TrainBatch(
             items=[b[0] for b in built],
             audio=torch.stack([b[1] for b in built]),
             lengths=[b[2] for b in built],
             tasks=[b[3] for b in built],
+            from_source=torch.tensor([b[4] for b in built]),
         )
-
-
-def speech_text(meta: dict, has_voice: bool) -> str:
-    """The speech-text input of a TTS pair: with a voice reference, its transcript comes first ("ref. target"),
-    the same layout the facade uses for voice cloning."""
-    text = meta.get("transcript") or meta.get("caption") or ""
-    reference = meta.get("voice_transcript")
-    return f"{reference}. {text}" if has_voice and reference else text
-
-
-def is_edit(task: str) -> bool:
-    return task in EDIT_OPERATIONS or task not in GENERATION

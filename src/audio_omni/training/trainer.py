@@ -30,16 +30,20 @@ from audio_omni.models.builders import build_model
 from audio_omni.models.checkpoints import (
     load_official_checkpoint,
     load_state_dict_into,
+    mllm_key_mapper,
     persistent_state_dict,
-    read_pretrained_config,
     read_state_dict,
     save_pretrained,
 )
+from audio_omni.models.codecs.base import VariationalCodec
+from audio_omni.models.conditioners.mel import MelConditioner
+from audio_omni.models.conditioners.mllm import MLLMConditioner
 from audio_omni.models.config import load_config
-from audio_omni.models.flow import flow_loss, interpolate, sample_timesteps
+from audio_omni.models.flow import data_prediction_weights, flow_loss, interpolate, sample_timesteps
+from audio_omni.models.locate import resolve_model
 from audio_omni.models.presets import preset_config
 from audio_omni.training.config import TrainConfig, dump_train_config
-from audio_omni.training.data import ExampleBuilder, PairDataset, TrainBatch, _mix
+from audio_omni.training.data import ExampleBuilder, PairDataset, TrainBatch, _mix, is_preencoded
 from audio_omni.training.schedules import lr_multiplier
 
 log = logging.getLogger(__name__)
@@ -50,23 +54,30 @@ LATEST = "latest"
 
 # Model ---------------------------------------------------------------------------------------------------------
 def build_training_model(config: TrainConfig) -> AudioOmniModel:
-    """The model to train: from a preset/config (fresh init) or from a checkpoint (fine-tuning)."""
+    """The model to train: from a preset/config (fresh init) or from weights (`model.init_from`: one of our
+    checkpoint directories, an official checkpoint file, or a preset name whose trained weights warm-start it)."""
     spec = config.model
     torch.manual_seed(config.seed)  # identical initial weights on every process
-    source = Path(spec.init_from) if spec.init_from else None
-    if spec.config:
+    found = resolve_model(spec.init_from, spec.config) if spec.init_from else None
+    if found is not None:
+        model_config = found.config
+    elif spec.config:
         model_config = load_config(spec.config)
-    elif source is not None and source.is_dir():
-        model_config = read_pretrained_config(source)
     else:
         model_config = preset_config(spec.preset or "audio-omni")
-    model = build_model(model_config, vocab_file=spec.vocab_file, mllm_path=spec.mllm_path)
-    if source is None:
-        model.model.model.reset_parameters_for_training()
-    elif source.is_dir():
-        load_state_dict_into(model, read_state_dict(source / "model.safetensors"), source=str(source))
+    # Pre-encoded data carries the frozen MLLM's features, so the MLLM is not loaded; the vocoder only serves
+    # the audio samples written during training (encoding a mel needs no vocoder).
+    encoded = all(is_preencoded(directory) for directory in config.data.shards)
+    model = build_model(
+        model_config, vocab_file=spec.vocab_file, mllm_path=spec.mllm_path, load_mllm=not encoded,
+        load_vocoder=config.sample_every > 0,
+    )
+    if found is None:
+        model.dit.reset_parameters_for_training()
+    elif found.format == "ours":
+        load_state_dict_into(model, read_state_dict(found.weights), source=found.where)
     else:
-        load_official_checkpoint(model, source)
+        load_official_checkpoint(model, found.weights)
     freeze_frozen_parts(model)
     return model
 
@@ -75,10 +86,9 @@ def freeze_frozen_parts(model: AudioOmniModel) -> None:
     """The codec and the MLLM backbone never train; neither does the official unused empty mel embedding."""
     model.pretransform.requires_grad_(False).eval()
     for module in model.conditioner.conditioners.values():
-        backbone = getattr(module, "model", None)
-        if isinstance(backbone, nn.Module):
-            backbone.requires_grad_(False).eval()
-        if hasattr(module, "empty_audio_feat"):
+        if isinstance(module, MLLMConditioner) and module.model is not None:
+            module.model.requires_grad_(False).eval()
+        if isinstance(module, MelConditioner):
             module.empty_audio_feat.requires_grad_(False)
 
 
@@ -101,23 +111,25 @@ class FlowObjective(nn.Module):
                 if cfg.sample_posterior and batch.latent_std is not None:
                     noise = torch.randn(latents.shape, generator=gen).to(device)
                     latents = noise * batch.latent_std.to(device) + latents
-            elif cfg.sample_posterior or not hasattr(codec, "posterior"):
-                latents = codec.encode(batch.audio.to(device), generator=gen).float()
-            else:
+            elif isinstance(codec, VariationalCodec) and not cfg.sample_posterior:
                 latents = codec.posterior(batch.audio.to(device))[0].float()
+            else:
+                latents = codec.encode(batch.audio.to(device), generator=gen).float()
         frames = latents.shape[-1]
         valid = torch.tensor([math.ceil(n / codec.downsampling_ratio) for n in batch.lengths])
         frame_mask = (torch.arange(frames)[None, :] < valid[:, None]).to(device)
-        cond = model.condition(batch.items, mask_voice=cfg.mask_voice, generator=gen)
+        cond = model.condition(batch.items, mask_voice=cfg.mask_voice, generator=gen, frames=frames)
         if cond.cross is not None and cfg.cfg_dropout > 0:
             # Train the unconditional branch the sampler uses for guidance: an all-zero context, same mask.
             keep = (torch.rand(len(batch.items), generator=gen) >= cfg.cfg_dropout).to(device)
             cond.cross = cond.cross * keep[:, None, None].to(cond.cross.dtype)
         t = sample_timesteps(latents.shape[0], cfg.timesteps, gen).to(device)
         noise = torch.randn(latents.shape, generator=gen).to(device)
-        x_t = interpolate(latents, noise, t)
-        velocity = model.model.model(x_t, t, None, cond.prepend, cross=cond.cross, cross_mask=cond.cross_mask)
-        return flow_loss(velocity.float(), latents, noise, frame_mask)
+        start = model.flow_start(cond, noise, batch.from_source)  # noise, or the source plus noise (edits)
+        x_t = interpolate(latents, start, t)
+        velocity = model.training_velocity(x_t, t, cond)
+        weights = data_prediction_weights(t) if model.dit.config.prediction == "data" else None
+        return flow_loss(velocity.float(), latents, start, frame_mask, weights)
 
 
 def trainable_parameters(module: nn.Module) -> list[nn.Parameter]:
@@ -138,9 +150,7 @@ def ema_state(model: AudioOmniModel, ema) -> dict[str, torch.Tensor]:
     """The model's state dict with the EMA shadows in place of the trainable parameters."""
     names = [n for n, p in model.named_parameters() if p.requires_grad]
     state = full_model_state(model)
-    from audio_omni.models.checkpoints import _mllm_key_mapper
-
-    _, to_canonical = _mllm_key_mapper(model)
+    _, to_canonical = mllm_key_mapper(model)
     for name, shadow in zip(names, ema.shadow_params, strict=True):
         state[to_canonical(name)] = _full_tensor(shadow).detach().cpu().contiguous()
     return state
@@ -169,21 +179,29 @@ class Trainer:
             )
         self.main = self.accelerator.is_main_process
         self.model = build_training_model(config).to(self.accelerator.device)
-        self.model.model.model.transformer.gradient_checkpointing = config.gradient_checkpointing
+        self.model.dit.transformer.gradient_checkpointing = config.gradient_checkpointing
         self.dataset = PairDataset(config.data.shards, config.data.split, config.data.task_weights)
-        self.builder = ExampleBuilder(self.model)
+        self.builder = ExampleBuilder(self.model, prefix_probability=config.prefix_probability)
         self.objective = FlowObjective(self.model, config)
         if config.strategy == "fsdp2":
             self._shard_fsdp2()
         params = trainable_parameters(self.model)
         o = config.optim
-        self.optimizer = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+        # One fused kernel instead of a Python loop over tensors (a tenth of a small model's CPU step otherwise);
+        # FSDP2's sharded tensors keep the default implementation.
+        fused = True if config.strategy != "fsdp2" else None
+        self.optimizer = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay, fused=fused)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: lr_multiplier(step, o, config.max_steps)
         )
         from diffusers.training_utils import EMAModel
 
-        self.ema = EMAModel(params, decay=config.ema_decay)
+        # foreach (one kernel per update) needs one tensor type: under FSDP2 the DiT's parameters are DTensors and
+        # the replicated conditioner projections plain tensors, so that mix is updated tensor by tensor.
+        from torch.distributed.tensor import DTensor
+
+        sharded = any(isinstance(p, DTensor) for p in params)
+        self.ema = EMAModel(params, decay=config.ema_decay, foreach=not sharded)
         self.wrapped = self.objective if config.strategy == "fsdp2" else self.accelerator.prepare(self.objective)
         self.step = 0
         self._stop = False
@@ -193,7 +211,7 @@ class Trainer:
     def _shard_fsdp2(self) -> None:
         from torch.distributed.fsdp import fully_shard
 
-        dit = self.model.model.model
+        dit = self.model.dit
         for block in dit.transformer.layers:
             fully_shard(block)
         fully_shard(dit)
@@ -264,9 +282,8 @@ class Trainer:
         from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
 
         from audio_omni.errors import CheckpointError
-        from audio_omni.models.checkpoints import _mllm_key_mapper
 
-        to_installed, _ = _mllm_key_mapper(self.model)
+        to_installed, _ = mllm_key_mapper(self.model)
         state = {to_installed(k): v for k, v in state.items()}
         own = self.model.state_dict()
         unexpected = sorted(set(state) - set(own))
@@ -304,9 +321,7 @@ class Trainer:
         ema_weights = load_file(str(path / "ema.safetensors"))
         trainer_state = torch.load(path / "trainer.pt", weights_only=False)
         names = [n for n, p in self.model.named_parameters() if p.requires_grad]
-        from audio_omni.models.checkpoints import _mllm_key_mapper
-
-        _, to_canonical = _mllm_key_mapper(self.model)
+        _, to_canonical = mllm_key_mapper(self.model)
         with torch.no_grad():
             for name, shadow in zip(names, self.ema.shadow_params, strict=True):
                 shadow.copy_(_laid_out_like(shadow, ema_weights[to_canonical(name)]))
@@ -332,7 +347,8 @@ class Trainer:
     def _batch(self, micro: int) -> TrainBatch:
         index = self.step * self.config.grad_accum + micro
         picks = self.dataset.draw(self.config.batch_size, self.config.seed, index, self.rank)
-        return self.builder.batch([self.dataset.entries[i] for i in picks])
+        generator = torch.Generator().manual_seed(_mix(self.config.seed, index, self.rank, 2))
+        return self.builder.batch([self.dataset.entries[i] for i in picks], generator)
 
     def _clip_gradients(self, params: list[nn.Parameter], max_norm: float) -> float:
         if self.config.strategy != "fsdp2":
@@ -352,6 +368,17 @@ class Trainer:
 
     def _on_sigterm(self, *_):
         self._stop = True
+
+    def _agree_on_stop(self) -> None:
+        """A signal reaches the processes of a run at slightly different steps: they stop together (after the
+        step where any of them saw it), or one would wait forever in the next all-reduce."""
+        if self.world == 1:
+            return
+        import torch.distributed as dist
+
+        flag = torch.tensor([int(self._stop)])
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        self._stop = bool(flag.item())
 
     def train(self) -> Path:
         cfg = self.config
@@ -391,6 +418,7 @@ class Trainer:
                 self._log(loss_value, grad_norm, started)
                 if cfg.sample_every and self.step % cfg.sample_every == 0:
                     self._write_sample()
+                self._agree_on_stop()
                 if self.step % cfg.checkpoint_every == 0 or self.step == cfg.max_steps or self._stop:
                     self.save_checkpoint()
         finally:
@@ -447,10 +475,12 @@ class Trainer:
         try:
             batch = self.builder.batch([self.dataset.entries[0]])
             model = self.model
-            cond = model.condition(batch.items)
+            cond = model.condition(batch.items, frames=model.latent_length)
             gen = torch.Generator().manual_seed(self.config.seed)
             noise = torch.randn((1, model.pretransform.latent_dim, model.latent_length), generator=gen)
-            latents = model.sample_latents(cond, noise.to(self.accelerator.device), self.config.sample_steps, 3.0)
+            latents = model.sample_latents(
+                cond, noise.to(self.accelerator.device), self.config.sample_steps, 3.0, from_source=batch.from_source
+            )
             audio = model.pretransform.decode(latents)[0].float().cpu()
         finally:
             self.ema.restore(params)

@@ -29,6 +29,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from audio_omni.atomic import atomic_path, open_atomic, write_bytes_atomic
 from audio_omni.audio.io import AudioClippingWarning
 from audio_omni.data.catalog import ClipRecord, write_catalog
 from audio_omni.data.sources.real_audio import SourceItem, SourceSpec, fetch_source, select_sources
@@ -142,15 +143,11 @@ def process_item(item: SourceItem, clips_dir: str, tag: bool) -> dict:
         peak = float(np.abs(audio).max())
         if peak <= SILENT_PEAK:
             return _skip(item, "silent", f"peak {20 * np.log10(max(peak, 1e-12)):.1f} dBFS")
-        if keep_bytes:
-            fd, staged = tempfile.mkstemp(suffix=item.suffix, prefix=".clip-", dir=out_dir)
-            os.close(fd)
-            if tmp_path is not None:
-                os.replace(tmp_path, staged)
-                tmp_path = None
-            else:
+        if keep_bytes and item.data is not None:
+            write_bytes_atomic(final, item.data)
+        elif keep_bytes:
+            with atomic_path(final) as staged:
                 shutil.copyfile(item.path, staged)
-            os.replace(staged, final)
         else:
             save_audio(final, audio, sr)
         entry_: dict = {
@@ -364,10 +361,8 @@ def build_sources(
 
 
 def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with open_atomic(path, "w") as f:
         json.dump(data, f, indent=2, ensure_ascii=False)
-    os.replace(tmp, path)
 
 
 def _print_counts(title: str, counts: dict[str, int]) -> None:

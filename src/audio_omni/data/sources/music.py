@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections import defaultdict
 from dataclasses import astuple, dataclass
 from functools import lru_cache
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from audio_omni.atomic import write_bytes_atomic
 from audio_omni.data.catalog import ClipRecord
 from audio_omni.data.sources.soundfont import (
     GM_PROGRAMS,
@@ -62,19 +62,6 @@ VOCAL_PROGRAMS = frozenset({52, 53, 54})  # choir/voice programs: replaced by in
 #: vocal or taken by another part: violin/flute/oboe/clarinet/trumpet; viola/horn/piano/guitar/harp;
 #: cello/bassoon/trombone/contrabass/tuba.
 REGISTER_PALETTES = ((66, (40, 73, 68, 71, 56)), (55, (41, 60, 0, 24, 46)), (0, (42, 70, 57, 43, 58)))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write a cache file through a temporary sibling and a rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ScoreError(AudioOmniError, ValueError):
@@ -124,7 +111,7 @@ def _corpus_index() -> tuple[tuple[str, str, int], ...]:
         score_id = f"{path}#{entry.number}" if entry.number is not None else path
         index.append((score_id, path.split("/", 1)[0], int(parts)))
     index.sort()
-    _write_atomic(cached, json.dumps(index).encode("utf-8"))
+    write_bytes_atomic(cached, json.dumps(index).encode("utf-8"))
     return tuple(index)
 
 
@@ -268,7 +255,7 @@ def _load_score(score_id: str) -> _Score:
         "parts": [{"name": p.name, "program": p.program, "notes": [list(astuple(n)) for n in p.notes]}
                   for p in score.parts],
     }
-    _write_atomic(cached, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    write_bytes_atomic(cached, json.dumps(data, ensure_ascii=False).encode("utf-8"))
     return score
 
 
@@ -388,7 +375,7 @@ def _cache_file(key: dict) -> Path:
 def _save_npz(path: Path, names: list[str], stems: np.ndarray) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, names=np.array(names, dtype=str), stems=stems)
-    _write_atomic(path, buffer.getvalue())
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def render_parts(

@@ -277,12 +277,17 @@ ASTERISK_LANGUAGES = ("en", "es", "fr")
 _NON_SPEECH = re.compile(r"^\s*[\[(].*[\])]\s*$")
 
 
+def asterisk_packages(language: str) -> tuple[str, str]:
+    """The Debian packages of the Asterisk prompts in ``language``: (the recordings, their transcript list)."""
+    return f"asterisk-core-sounds-{language}-wav", f"asterisk-core-sounds-{language}"
+
+
 def _read_transcripts(language: str) -> dict[str, str]:
     """``core-sounds-{lang}.txt``: one ``name: transcript`` line per prompt (``;`` starts a comment)."""
-    doc = debian_package(f"asterisk-core-sounds-{language}")
-    files = sorted(doc.glob(f"usr/share/doc/*/core-sounds-{language}.txt*"))
+    package = asterisk_packages(language)[1]
+    files = sorted(debian_package(package).glob(f"usr/share/doc/*/core-sounds-{language}.txt*"))
     if not files:
-        raise AssetError(f"asterisk-core-sounds-{language} has no core-sounds-{language}.txt transcript list")
+        raise AssetError(f"{package} has no core-sounds-{language}.txt transcript list")
     raw = gzip.decompress(files[0].read_bytes()) if files[0].suffix == ".gz" else files[0].read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -339,7 +344,7 @@ def recorded_speech(languages=("en", "es", "fr")) -> list[ClipRecord]:
             raise SpeechSourceError(
                 f"no recorded Asterisk prompts in {language!r}; available: {', '.join(ASTERISK_LANGUAGES)}"
             )
-        package = f"asterisk-core-sounds-{language}-wav"
+        package = asterisk_packages(language)[0]
         root = debian_package(package)
         transcripts = _read_transcripts(language)
         licence, holder = _copyright_fields(root, language)

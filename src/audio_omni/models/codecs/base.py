@@ -28,3 +28,18 @@ class AudioCodec(nn.Module):
 
     def num_frames(self, num_samples: int) -> int:
         return num_samples // self.downsampling_ratio
+
+    def decode_edit(self, latents: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
+        """Audio for the latents of an edit of `source` [B, C, L * downsampling_ratio]. Codecs that can render
+        an edit relative to its source (keeping the source's own samples where the edit keeps them) override
+        this; the default decodes the latents alone."""
+        return self.decode(latents)
+
+
+class VariationalCodec(AudioCodec):
+    """A codec whose encoder gives a Gaussian posterior (the Oobleck VAE). Training samples it (or takes its
+    mean); pre-encoding stores both moments."""
+
+    def posterior(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Audio [B, C, T] -> (mean, std), each [B, D, T // downsampling_ratio]."""
+        raise NotImplementedError

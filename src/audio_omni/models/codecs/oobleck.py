@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from audio_omni.models.codecs.base import AudioCodec
+from audio_omni.models.codecs.base import VariationalCodec
 from audio_omni.models.config import AutoencoderConfig, OobleckConfig
 
 
@@ -156,7 +156,7 @@ class OobleckAutoencoder(nn.Module):
         self.decoder = OobleckDecoder(cfg.decoder.config)
 
 
-class OobleckCodec(AudioCodec):
+class OobleckCodec(VariationalCodec):
     """The VAE behind the AudioCodec interface. encode() samples the posterior unless sample=False."""
 
     def __init__(self, cfg: AutoencoderConfig, sample_rate: int):

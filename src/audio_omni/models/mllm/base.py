@@ -24,6 +24,12 @@ class MLLMBackbone(torch.nn.Module):
 
     hidden_size: int
     accepts_audio: bool = False  # whether answer() can take audio (the Qwen thinker can; text LLMs cannot)
+    audio_rate: int = 16000  # the rate answer() expects its audio at (when accepts_audio)
+
+    def question_prompt(self, question: str) -> str | None:
+        """The backbone's own layout for a text question, or None to use the chat template (a base LM that was
+        never tuned to chat overrides this)."""
+        return None
 
     def hidden_states(
         self,
