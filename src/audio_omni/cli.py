@@ -40,6 +40,10 @@ DeviceOpt = Annotated[str | None, typer.Option(help="cuda, mps or cpu (default: 
 VocabOpt = Annotated[Path | None, typer.Option(help="speech-text vocab.txt (official checkpoint only)")]
 MllmOpt = Annotated[Path | None, typer.Option(help="local Qwen2.5-Omni directory (official checkpoint only)")]
 RandomOpt = Annotated[bool, typer.Option("--random-init", help="untrained weights (smoke tests only)")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="model config JSON for an official checkpoint file (default: the "
+                              "config.json beside it, else the paper preset)")
+]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -47,11 +51,12 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _load(model: str, device, vocab, mllm, random_init):
+def _load(model: str, device, vocab, mllm, random_init, config=None):
     from audio_omni.pipeline import AudioOmni
 
     typer.echo(f"loading {model} ...", err=True)
-    return AudioOmni.from_pretrained(model, device, vocab_file=vocab, mllm_path=mllm, random_init=random_init)
+    return AudioOmni.from_pretrained(model, device, config=config, vocab_file=vocab, mllm_path=mllm,
+                                     random_init=random_init)
 
 
 def _check_out(out: Path) -> None:
@@ -98,11 +103,12 @@ def generate(
     device: DeviceOpt = None,
     vocab: VocabOpt = None,
     mllm: MllmOpt = None,
+    config: ConfigOpt = None,
     random_init: RandomOpt = False,
 ) -> None:
     """Generate sound, music or speech."""
     _check_out(out)
-    omni = _load(model, device, vocab, mllm, random_init)
+    omni = _load(model, device, vocab, mllm, random_init, config)
     result = omni.generate(
         task, prompt, duration=duration, voice=voice, voice_text=voice_text,
         sync_features=_load_sync_features(sync_features), steps=steps, cfg_scale=cfg, sampler=sampler,
@@ -127,6 +133,7 @@ def edit(
     device: DeviceOpt = None,
     vocab: VocabOpt = None,
     mllm: MllmOpt = None,
+    config: ConfigOpt = None,
     random_init: RandomOpt = False,
 ) -> None:
     """Edit audio by instruction: add, remove, extract or change a sound."""
@@ -139,7 +146,7 @@ def edit(
         request = instruction
     else:
         _fail("give an INSTRUCTION, or --op with --desc (and --target for Style Transfer)")
-    omni = _load(model, device, vocab, mllm, random_init)
+    omni = _load(model, device, vocab, mllm, random_init, config)
     result = omni.edit(source, request, steps=steps, cfg_scale=cfg, sampler=sampler, seed=seed, progress=True)
     _report(result, out)
 
@@ -153,10 +160,11 @@ def understand(
     device: DeviceOpt = None,
     vocab: VocabOpt = None,
     mllm: MllmOpt = None,
+    config: ConfigOpt = None,
     random_init: RandomOpt = False,
 ) -> None:
     """Answer a question with the frozen MLLM."""
-    omni = _load(model, device, vocab, mllm, random_init)
+    omni = _load(model, device, vocab, mllm, random_init, config)
     typer.echo(omni.understand(question, audio=audio, max_new_tokens=max_tokens))
 
 
@@ -187,7 +195,7 @@ def info(
     typer.echo(f"model        {cfg.name or path}")
     window = cfg.sample_size / cfg.sample_rate
     pre = cfg.model.pretransform
-    typer.echo(f"audio        {cfg.sample_rate} Hz, {cfg.audio_channels} ch, window {window:.2f} s")
+    typer.echo(f"audio        {cfg.sample_rate} Hz, {cfg.audio_channels} ch, window {window:.4g} s")
     typer.echo(f"latents      {pre.latent_dim} x {cfg.latent_length} ({pre.type})")
     typer.echo(f"DiT          depth {dit.depth}, width {dit.embed_dim}, heads {dit.num_heads}")
     for name, module in (("DiT", built.model), ("conditioners", built.conditioner), ("codec", built.pretransform)):
@@ -206,16 +214,16 @@ def convert_official(
     vocab: VocabOpt = None,
     mllm: MllmOpt = None,
 ) -> None:
-    """Load an official checkpoint strictly and save it in our self-describing format."""
-    from audio_omni.models.builders import build_model
-    from audio_omni.models.checkpoints import load_official_checkpoint, save_pretrained
+    """Load an official checkpoint strictly and save it in our self-describing format (the --vocab and --mllm
+    paths are recorded in it)."""
+    from audio_omni.models.checkpoints import convert_official
     from audio_omni.models.config import load_config
     from audio_omni.models.presets import preset_config
 
+    if checkpoint.resolve().is_relative_to(out_dir.resolve()):  # replacing OUT_DIR would delete the checkpoint
+        _fail("the output directory would replace the checkpoint; choose another OUT_DIR")
     cfg = load_config(config) if config else preset_config("audio-omni")
-    model = build_model(cfg, vocab_file=vocab, mllm_path=mllm)
-    report = load_official_checkpoint(model, checkpoint)
-    save_pretrained(model, out_dir)
+    report = convert_official(checkpoint, out_dir, cfg, vocab_file=vocab, mllm_path=mllm)
     typer.echo(f"{report.describe()}; wrote {out_dir}")
 
 
