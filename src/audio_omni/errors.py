@@ -1,4 +1,4 @@
-"""Errors a user can act on. The CLI prints their message and exits non-zero, never a traceback."""
+"""Errors a user can act on. The CLI prints their message as one `error:` line and exits with code 2."""
 
 
 class AudioOmniError(Exception):
@@ -23,3 +23,13 @@ class AssetError(AudioOmniError):
 
 class InstructionError(AudioOmniError, ValueError):
     """An edit instruction or prompt that cannot be understood."""
+
+
+class RequestError(AudioOmniError, ValueError):
+    """A request setting that cannot be used: seed, steps, guidance scale, sampler, duration, device, or a
+    conditioning input of the wrong type or shape."""
+
+
+class OutputError(AudioOmniError, OSError):
+    """An output location that cannot be written: read-only, full, a directory or device, or the input itself.
+    An OSError too, so code that handles failed writes as OSError keeps working."""

@@ -38,8 +38,8 @@ def _config(tmp: Path, shards: Path, name: str, **extra) -> Path:
 
 
 def _train(config: Path, *extra: str, launcher: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    cmd = [*launcher, "-m", "audio_omni.training.cli", str(config), *extra] if launcher else [
-        sys.executable, "-m", "audio_omni.training.cli", str(config), *extra]
+    cmd = [*launcher, "-m", "audio_omni.cli", "train", str(config), *extra] if launcher else [
+        sys.executable, "-m", "audio_omni.cli", "train", str(config), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=ENV)
 
 
@@ -54,7 +54,7 @@ def _same(a: dict, b: dict) -> bool:
 def _interrupt(config: Path, run: Path, sig: int, after_step: int) -> None:
     """Start a run and send `sig` once a checkpoint past `after_step` exists."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "audio_omni.training.cli", str(config)], env=ENV,
+        [sys.executable, "-m", "audio_omni.cli", "train", str(config)], env=ENV,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     latest = run / "checkpoints" / "latest"

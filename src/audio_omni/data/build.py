@@ -27,12 +27,11 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
-import typer
 
 from audio_omni.atomic import open_atomic, write_text_atomic
+from audio_omni.data.catalog import read_catalog
 from audio_omni.data.filters import FilterSettings, QualityFilters
 from audio_omni.data.instructions import LANGUAGES, choose, render
 from audio_omni.data.mixer import MixSettings, dequantise, lufs
@@ -42,7 +41,10 @@ from audio_omni.data.splits import SPLITS, leak_check, pair_split
 from audio_omni.errors import AudioOmniError
 from audio_omni.paths import cache_dir
 
-__all__ = ["BuildConfig", "BuildResult", "Unit", "build", "build_command", "finalize", "plan_units", "schedule"]
+__all__ = [
+    "SPEECH_ENGINES", "BuildConfig", "BuildResult", "Unit", "build", "default_catalog", "finalize", "plan_units",
+    "schedule",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ OFFICIAL_TRIPLET = {
     "Extract": {"mixed": "source", "target": "target", "residual": "residual"},
 }
 WORK_DIR = ".build"
+#: Text-to-speech engines the build can voice speech with.
+SPEECH_ENGINES = ("piper", "kokoro", "espeak")
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class BuildConfig:
     pairs_per_shard: int = 100
     catalog: str | None = None
     max_scores: int = 60
-    speech_engines: tuple[str, ...] = ("piper", "kokoro", "espeak")
+    speech_engines: tuple[str, ...] = SPEECH_ENGINES
     recorded_speech: bool = True
     use_flagged: bool = False
     tagger: bool = True
@@ -80,6 +84,9 @@ class BuildConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "splits", _chosen_splits(self.splits))
+        unknown = sorted(set(self.speech_engines) - set(SPEECH_ENGINES))
+        if unknown:
+            raise AudioOmniError(f"unknown speech engine(s) {unknown}; choose from {', '.join(SPEECH_ENGINES)}")
 
     def settings(self) -> MixSettings:
         return MixSettings(sample_rate=self.sample_rate, seconds=self.seconds)
@@ -328,10 +335,13 @@ def build(
         raise AudioOmniError("--workers must be at least 1")
     start = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     catalog = Path(config.catalog) if config.catalog else None
     if catalog is not None and not catalog.is_file():
         raise AudioOmniError(f"catalogue {catalog} not found; run `audio-omni data sources` first or pass --catalog")
+    if catalog is not None and next(read_catalog(catalog), None) is None:
+        raise AudioOmniError(f"catalogue {catalog} holds no clips; run `audio-omni data sources` (its summary says "
+                             "why clips were skipped) or pass another --catalog")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
     if library is None:
         library = SourceLibrary.build(catalog, config.settings(), config.max_scores, config.speech_engines,
                                       config.recorded_speech, config.use_flagged)  # fmt: skip
@@ -414,62 +424,3 @@ def finalize(out: Path, units: list[Unit], library: SourceLibrary) -> dict:
     }
     _write_json(out / "stats.json", stats)
     return stats
-
-
-def build_command(
-    out: Annotated[Path, typer.Option(help="output folder for shards, manifest.jsonl and stats.json")],
-    pairs: Annotated[int, typer.Option(min=1, help="number of pair indices (0..N-1) in the whole build")],
-    seed: Annotated[int, typer.Option(help="build seed; pair i depends only on (seed, i)")] = 0,
-    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
-    shard_index: Annotated[int, typer.Option(min=0, help="this job's index in a job array")] = 0,
-    num_shards: Annotated[int, typer.Option(min=1, help="jobs in the job array (each takes every K-th shard)")] = 1,
-    catalog: Annotated[
-        Path | None, typer.Option(help="source catalogue (default: <cache>/sources/catalog.jsonl)")
-    ] = None,
-    pairs_per_shard: Annotated[int, typer.Option(min=1, help="pairs per tar shard")] = 100,
-    sample_rate: Annotated[int, typer.Option(min=8000, help="sample rate of every pair (Hz)")] = 22050,
-    seconds: Annotated[float, typer.Option(min=1.0, help="length of every pair (s)")] = 6.0,
-    max_scores: Annotated[int, typer.Option(min=0, help="music21 scores rendered into stems (0: none)")] = 60,
-    speech_engine: Annotated[
-        list[str] | None, typer.Option(help="TTS engines to use: piper, kokoro, espeak (repeatable; default all)")
-    ] = None,
-    tagger: Annotated[bool, typer.Option(help="tagger-agreement filter (YAMNet) on sound foregrounds")] = True,
-    split: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="build only this split: train, valid or test (repeatable; default all); its shards are "
-            "byte-identical to those of a build of every split"
-        ),
-    ] = None,
-    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
-) -> None:
-    """Build exact (source, instruction, target) pairs into webdataset shards (deterministic, resumable)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    splits = _chosen_splits(split) if split else SPLITS
-    if catalog is None:
-        catalog = default_catalog()
-        if not catalog.is_file():
-            raise AudioOmniError(
-                f"no source catalogue at {catalog}: run `audio-omni data sources` first, or pass --catalog"
-            )
-    engines = tuple(speech_engine) if speech_engine else ("piper", "kokoro", "espeak")
-    unknown = set(engines) - {"piper", "kokoro", "espeak"}
-    if unknown:
-        raise AudioOmniError(f"unknown speech engine(s) {sorted(unknown)}; choose from piper, kokoro, espeak")
-    config = BuildConfig(pairs=pairs, seed=seed, sample_rate=sample_rate, seconds=seconds,
-                         pairs_per_shard=pairs_per_shard, catalog=str(catalog), max_scores=max_scores,
-                         speech_engines=engines, tagger=tagger, splits=splits)  # fmt: skip
-    result = build(out, config, workers=workers, shard_index=shard_index, num_shards=num_shards, progress=progress)
-    done = result.units_done_now
-    typer.echo(f"{out}: {done} shard(s) built now ({result.pairs_written_now} pairs), {result.units_skipped} already "
-               f"there; {result.seconds:.1f} s")  # fmt: skip
-    if result.finalized:
-        r = result.report
-        typer.echo(f"complete: {r['pairs']} pairs in {r['shards']} shards; manifest.jsonl and stats.json written")
-        typer.echo(f"  per split: {r['per_split']}")
-        typer.echo(f"  per task: {r['per_task']}")
-        typer.echo(f"  per language: {r['per_language']}")
-        typer.echo(f"  filters: {r['filters']}; dropped: {r['dropped']}")
-        typer.echo(f"  leak check: {'ok' if r['leak_check']['ok'] else 'LEAK ' + str(r['leak_check'])}")
-    else:
-        typer.echo("not complete yet: the run that finishes the last shard writes manifest.jsonl and stats.json")

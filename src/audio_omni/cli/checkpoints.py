@@ -1,0 +1,87 @@
+"""`audio-omni info` and `convert-official`: what a model is, and the official checkpoint in our format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from audio_omni.cli.options import MllmOpt, VocabOpt
+
+
+def _config_of(model: str):
+    """The config of a preset name, a checkpoint directory or a config .json file."""
+    from audio_omni.errors import CheckpointError
+    from audio_omni.models.checkpoints import read_pretrained_config
+    from audio_omni.models.config import load_config
+    from audio_omni.models.presets import PRESETS, preset_config
+
+    path = Path(model).expanduser()
+    if model in PRESETS:
+        return preset_config(model)
+    if path.is_dir():
+        return read_pretrained_config(path)
+    if path.suffix == ".json" and path.is_file():
+        return load_config(path)
+    raise CheckpointError(
+        f"{model!r} is not a preset ({', '.join(PRESETS)}), a checkpoint directory or a config file"
+    )
+
+
+def info(
+    model: Annotated[str, typer.Argument(help="checkpoint directory, config .json, or preset")] = "audio-omni-small",
+) -> None:
+    """Show a model's configuration and parameter counts (builds it on the meta device: no memory)."""
+    cfg = _config_of(model)
+    import torch
+
+    from audio_omni.models.builders import build_model
+
+    with torch.device("meta"):
+        built = build_model(cfg, load_mllm=False, load_vocoder=False)
+    dit = cfg.model.diffusion.config
+    typer.echo(f"model        {cfg.name or model}")
+    window = cfg.sample_size / cfg.sample_rate
+    pre = cfg.model.pretransform
+    typer.echo(f"audio        {cfg.sample_rate} Hz, {cfg.audio_channels} ch, window {window:.2f} s")
+    typer.echo(f"latents      {pre.latent_dim} x {cfg.latent_length} ({pre.type})")
+    typer.echo(f"DiT          depth {dit.depth}, width {dit.embed_dim}, heads {dit.num_heads}")
+    for name, module in (("DiT", built.model), ("conditioners", built.conditioner), ("codec", built.pretransform)):
+        count = sum(p.numel() for p in module.parameters())
+        typer.echo(f"{name:<12} {count / 1e6:,.1f} M parameters (MLLM backbone not counted)")
+    routing = cfg.model.diffusion
+    typer.echo(f"cross-attn   {', '.join(routing.high_level_cond_ids)}")
+    typer.echo(f"prepended    {', '.join(routing.low_level_cond_ids)}")
+
+
+def convert_official(
+    checkpoint: Annotated[Path, typer.Argument(help="official model.ckpt or .safetensors")],
+    out_dir: Annotated[Path, typer.Argument(help="directory to write (config.json + model.safetensors)")],
+    config: Annotated[Path | None, typer.Option(help="official config JSON (default: the paper preset)")] = None,
+    vocab: VocabOpt = None,
+    mllm: MllmOpt = None,
+) -> None:
+    """Load an official checkpoint strictly and save it in our self-describing format."""
+    from audio_omni.errors import CheckpointError
+    from audio_omni.outputs import check_output_dir
+
+    for given, what in ((checkpoint, "checkpoint"), (config, "config"), (vocab, "vocab file"), (mllm, "MLLM")):
+        if given is not None and not given.exists():
+            raise CheckpointError(f"{what} not found: {given}")
+    check_output_dir(out_dir)
+    from audio_omni.models.builders import build_model
+    from audio_omni.models.checkpoints import load_official_checkpoint, save_pretrained
+    from audio_omni.models.config import load_config
+    from audio_omni.models.presets import preset_config
+
+    cfg = load_config(config) if config else preset_config("audio-omni")
+    model = build_model(cfg, vocab_file=vocab, mllm_path=mllm)
+    report = load_official_checkpoint(model, checkpoint)
+    save_pretrained(model, out_dir)
+    typer.echo(f"{report.describe()}; wrote {out_dir}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(info)
+    app.command("convert-official")(convert_official)
