@@ -69,12 +69,14 @@ def corpus(root: Path) -> dict[str, Path]:
 
 
 def small_checkpoint(root: Path) -> Path:
-    """A checkpoint folder of the small preset as `audio-omni info` reads it (its config.json)."""
-    from audio_omni.models.checkpoints import CONFIG_NAME
+    """A checkpoint folder of the small preset as `audio-omni info` reads it: its config.json (the weights file
+    is there, but info never reads it)."""
+    from audio_omni.models.checkpoints import CONFIG_NAME, WEIGHTS_NAME
     from audio_omni.models.presets import preset_config
 
     root.mkdir(parents=True, exist_ok=True)
     (root / CONFIG_NAME).write_text(json.dumps(preset_config("audio-omni-small").to_dict()), encoding="utf-8")
+    (root / WEIGHTS_NAME).write_bytes(b"")
     return root
 
 

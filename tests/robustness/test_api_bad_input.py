@@ -44,7 +44,7 @@ GENERATE_MISTAKES = [
     ("sampler foo", {"sampler": "foo"}, RequestError, "unknown sampler"),
     ("duration 1e-9", {"duration": 1e-9}, AudioInputError, "at least 0.1 s"),
     ("duration '1'", {"duration": "1"}, AudioInputError, "finite number of seconds"),
-    ("duration 1e9", {"duration": 1e9}, AudioInputError, "longer than this model's window"),
+    ("duration 1e9", {"duration": 1e9}, AudioInputError, "longer than this model's limit"),
 ]
 
 

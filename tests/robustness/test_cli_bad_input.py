@@ -90,7 +90,7 @@ BEFORE_LOAD = [
     ("no instruction", ("edit", "{ok}", *DEBUG), "INSTRUCTION"),
     ("letterless instruction", ("edit", "{ok}", "!!! ???", *DEBUG), "no words"),
     ("understand empty question", ("understand", " ", *DEBUG), "question is empty"),
-    ("info of nothing", ("info", "nothing-here"), "not a preset"),
+    ("info of nothing", ("info", "nothing-here"), "neither a checkpoint directory"),
     ("data build --out a file", ("data", "build", "--out", "{existing_file}", "--pairs", "2"), "not a folder"),
     ("data build --out read-only", ("data", "build", "--out", "/sys/pairs", "--pairs", "2"), "cannot write"),
     ("data build empty catalogue",
@@ -162,7 +162,7 @@ def test_info_of_the_default_and_of_a_small_checkpoint(tmp_path):
 def test_missing_weights_name_the_cli_flag(tmp_path):
     env = {**ENV, "AUDIO_OMNI_CACHE": str(tmp_path / "cache")}
     env.pop("AUDIO_OMNI_WEIGHTS", None)
-    out = run(["generate", "T2A", "rain"], cwd=tmp_path, env=env)
+    out = run(["generate", "T2A", "rain", "--model", "audio-omni"], cwd=tmp_path, env=env)
     assert_one_error_line(out, "--random-init")
 
 

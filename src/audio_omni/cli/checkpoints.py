@@ -11,22 +11,15 @@ from audio_omni.cli.options import MllmOpt, VocabOpt
 
 
 def _config_of(model: str):
-    """The config of a preset name, a checkpoint directory or a config .json file."""
-    from audio_omni.errors import CheckpointError
-    from audio_omni.models.checkpoints import read_pretrained_config
+    """The config of a config .json file, else of what the model resolver finds for a preset, a checkpoint
+    directory or file (no weights are read)."""
     from audio_omni.models.config import load_config
-    from audio_omni.models.presets import PRESETS, preset_config
+    from audio_omni.models.locate import resolve_model
 
     path = Path(model).expanduser()
-    if model in PRESETS:
-        return preset_config(model)
-    if path.is_dir():
-        return read_pretrained_config(path)
     if path.suffix == ".json" and path.is_file():
         return load_config(path)
-    raise CheckpointError(
-        f"{model!r} is not a preset ({', '.join(PRESETS)}), a checkpoint directory or a config file"
-    )
+    return resolve_model(model, random_init=True).config
 
 
 def info(
