@@ -22,12 +22,13 @@ class AssetError(AudioOmniError):
 
 
 class InstructionError(AudioOmniError, ValueError):
-    """An edit instruction or prompt that cannot be understood."""
+    """An edit instruction, prompt or other conditioning input (sync features) that cannot be used."""
 
 
 class RequestError(AudioOmniError, ValueError):
-    """A request setting that cannot be used: seed, steps, guidance scale, sampler, duration, device, or a
-    conditioning input of the wrong type or shape."""
+    """A request setting that cannot be used: seed, steps, guidance scale, sampler, device, answer length, or an
+    input the task does not take (a voice for T2A). Durations and audio are AudioInputError; prompts,
+    instructions and sync features InstructionError."""
 
 
 class OutputError(AudioOmniError, OSError):

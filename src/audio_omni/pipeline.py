@@ -165,7 +165,7 @@ class AudioOmni:
             )
         # Durations are compared in samples: a duration equal to the window is accepted, not lost to rounding.
         if samples > int(round(limit * self.sample_rate)):
-            raise AudioInputError(f"duration {duration:g} s is longer than this model's limit of {limit:.2f} s")
+            raise AudioInputError(f"duration {duration:g} s is longer than this model's limit of {limit:.4g} s")
         return math.ceil(samples / ratio), samples
 
     def _load_mono(self, audio: AudioLike, sample_rate: int | None, what: str, max_seconds: float) -> torch.Tensor:

@@ -47,8 +47,8 @@ MAX_STEPS = 1000
 MAX_CFG_SCALE = 50.0
 #: torch.Generator seeds are 64-bit signed: 0 .. 2**63 - 1.
 MAX_SEED = 2**63 - 1
-#: Shortest audio accepted as input and as a requested duration: below this there is no sound to hear, and a
-#: duration rounds to zero or one latent frame.
+#: Shortest audio accepted as input (a source to edit, a voice, audio to ask about): below this there is no sound
+#: to hear. A requested duration is bounded by the model instead (one latent frame).
 MIN_SECONDS = 0.1
 #: Longest answer `understand` may ask for.
 MAX_ANSWER_TOKENS = 4096
@@ -113,14 +113,15 @@ def check_sampling(steps: Any, cfg_scale: Any, sampler: Any, seed: Any) -> tuple
 
 
 def check_duration(duration: Any, what: str = "duration") -> float | None:
-    """None (the model's window) or a finite number of seconds, at least MIN_SECONDS. The upper bound is the
-    model's window, which the model checks. An AudioInputError, like the model's own duration check."""
+    """None (the model's window) or a finite, positive number of seconds. The bounds depend on the model (at
+    least one latent frame, at most its window or generation limit), which checks them: the official-tiny
+    release has a window of 6 ms, the paper model one of 10 s. An AudioInputError, like the model's checks."""
     if duration is None:
         return None
     if not _is_real(duration) or not math.isfinite(float(duration)):
         raise AudioInputError(f"{what} must be a finite number of seconds, got {duration!r}")
-    if float(duration) < MIN_SECONDS:
-        raise AudioInputError(f"{what} must be at least {MIN_SECONDS:g} s, got {float(duration):g}")
+    if float(duration) <= 0:
+        raise AudioInputError(f"{what} must be a positive number of seconds, got {float(duration):g}")
     return float(duration)
 
 
@@ -197,22 +198,20 @@ def check_edit(audio: Any, instruction: Any) -> str:
 
 
 def check_sync_features(features: Any, frames: int, dim: int) -> torch.Tensor:
-    """Video-sync features as a float32 tensor ``[frames, dim]`` (a leading batch of one is accepted)."""
+    """Video-sync features as a float32 tensor ``[frames, dim]`` (a leading batch of one is accepted). A wrong
+    input is an InstructionError, as in the sync conditioner: the message names the shape the model reads."""
     import torch
 
     try:
         tensor = torch.as_tensor(features, dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise RequestError(f"sync features must be a numeric array [{frames}, {dim}]: {exc}") from None
+        raise InstructionError(f"sync features must be a numeric array [{frames}, {dim}]: {exc}") from None
     if tensor.dim() == 3 and tensor.shape[0] == 1:
         tensor = tensor[0]
     if tuple(tensor.shape) != (frames, dim):
-        raise RequestError(
-            f"sync features must have shape [{frames}, {dim}] (Synchformer features of the clip), "
-            f"got {list(tensor.shape)}"
-        )
+        raise InstructionError(f"sync features must be [{frames}, {dim}], got {list(tensor.shape)}")
     if not bool(torch.isfinite(tensor).all()):
-        raise RequestError("sync features contain NaN or Inf values")
+        raise InstructionError("sync features contain NaN or Inf values")
     return tensor
 
 

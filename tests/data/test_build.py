@@ -119,6 +119,15 @@ def test_killed_builds_resume_byte_identical(tmp_path, catalog):
     assert files(resumed) == files(reference)
 
 
+def test_progress_moves_per_pair_not_per_shard(tmp_path, catalog, capsys):
+    """One shard of three pairs: a bar that moved per shard would show only 0/3 and 3/3."""
+    config = BuildConfig(pairs=3, seed=1, sample_rate=16000, seconds=3.0, pairs_per_shard=3, catalog=str(catalog),
+                         max_scores=3, speech_engines=("espeak",))  # fmt: skip
+    build(tmp_path / "pairs", config, progress=True)
+    bar = capsys.readouterr().err
+    assert "3/3" in bar and ("1/3" in bar or "2/3" in bar), bar
+
+
 def test_schedule_and_units_are_fixed_by_index():
     units = plan_units(45, 10)
     assert sorted(i for u in units for i in u.indices) == list(range(45))

@@ -31,7 +31,7 @@ def cut(source: Path, path: Path, keep: int) -> Path:
 def corpus(root: Path) -> dict[str, Path]:
     """Every bad (and one good) input file, by name."""
     root.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Path] = {}
+    files: dict[str, Path] = {"root": root}
     files["ok"] = wav(root / "ok.wav")
     size = files["ok"].stat().st_size
     files["cut"] = cut(files["ok"], root / "cut.wav", size // 2)  # header still says 1 s

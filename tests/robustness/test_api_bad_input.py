@@ -42,7 +42,9 @@ GENERATE_MISTAKES = [
     ("cfg -5", {"cfg_scale": -5}, RequestError, "between 0 and 50"),
     ("cfg nan", {"cfg_scale": float("nan")}, RequestError, "finite"),
     ("sampler foo", {"sampler": "foo"}, RequestError, "unknown sampler"),
-    ("duration 1e-9", {"duration": 1e-9}, AudioInputError, "at least 0.1 s"),
+    ("duration 0", {"duration": 0}, AudioInputError, "positive number of seconds"),
+    ("duration -1", {"duration": -1.0}, AudioInputError, "positive number of seconds"),
+    ("duration 1e-9", {"duration": 1e-9}, AudioInputError, "shorter than one latent frame"),
     ("duration '1'", {"duration": "1"}, AudioInputError, "finite number of seconds"),
     ("duration 1e9", {"duration": 1e9}, AudioInputError, "longer than this model's limit"),
 ]
@@ -58,9 +60,9 @@ def test_generate_settings(omni, kwargs, error, message):
 @pytest.mark.parametrize(
     ("task", "prompt", "kwargs", "error", "message"),
     [
-        ("V2A", "", {"sync_features": torch.zeros(10, 5)}, RequestError, r"shape \[240, 768\]"),
-        ("V2A", "", {"sync_features": torch.full((240, 768), float("nan"))}, RequestError, "NaN"),
-        ("V2A", "", {"sync_features": "not numbers"}, RequestError, "numeric array"),
+        ("V2A", "", {"sync_features": torch.zeros(10, 5)}, InstructionError, r"must be \[240, 768\], got \[10, 5\]"),
+        ("V2A", "", {"sync_features": torch.full((240, 768), float("nan"))}, InstructionError, "NaN"),
+        ("V2A", "", {"sync_features": "not numbers"}, InstructionError, "numeric array"),
         ("V2A", "", {}, InstructionError, "needs sync features"),
         ("T2A", "rain", {"voice": "me.wav"}, RequestError, "only used by TTS"),
         ("TTS", "hello", {"voice_text": "hi"}, RequestError, "needs the voice"),

@@ -56,7 +56,7 @@ BEFORE_LOAD = [
     ("steps 10**9", ("generate", "T2A", "rain", *DEBUG, "--steps", str(10**9)), "--steps"),
     ("cfg -5", ("generate", "T2A", "rain", *DEBUG, "--cfg", "-5"), "--cfg"),
     ("cfg nan", ("generate", "T2A", "rain", *DEBUG, "--cfg", "nan"), "cfg"),
-    ("duration 1e-9", ("generate", "T2A", "rain", *DEBUG, "--duration", "1e-9"), "at least 0.1 s"),
+    ("duration 0", ("generate", "T2A", "rain", *DEBUG, "--duration", "0"), "positive number of seconds"),
     ("duration nan", ("generate", "T2A", "rain", *DEBUG, "--duration", "nan"), "finite"),
     ("empty prompt", ("generate", "T2A", "", *DEBUG), "empty"),
     ("unknown task", ("generate", "Dance", "x", *DEBUG), "unknown task"),
@@ -91,6 +91,9 @@ BEFORE_LOAD = [
     ("letterless instruction", ("edit", "{ok}", "!!! ???", *DEBUG), "no words"),
     ("understand empty question", ("understand", " ", *DEBUG), "question is empty"),
     ("info of nothing", ("info", "nothing-here"), "neither a checkpoint directory"),
+    ("--config not found", ("generate", "T2A", "rain", *DEBUG, "--config", "/no/config.json"), "config not found"),
+    ("convert-official into its own folder", ("convert-official", "{ok}", "{root}"), "would replace the checkpoint"),
+    ("convert-official of nothing", ("convert-official", "/no/model.ckpt", "out"), "checkpoint not found"),
     ("data build --out a file", ("data", "build", "--out", "{existing_file}", "--pairs", "2"), "not a folder"),
     ("data build --out read-only", ("data", "build", "--out", "/sys/pairs", "--pairs", "2"), "cannot write"),
     ("data build empty catalogue",
@@ -125,7 +128,8 @@ def test_train_resume_latest_without_a_checkpoint(tmp_path):
 
 AFTER_LOAD = [
     ("V2A features of the wrong shape", ("generate", "V2A", "", "--sync-features", "{sync_bad}", "--steps", "1",
-                                         *DEBUG), "must have shape [240, 768]"),
+                                         *DEBUG), "sync features must be [240, 768], got [10, 5]"),
+    ("duration 1e-9", ("generate", "T2A", "rain", *DEBUG, "--duration", "1e-9"), "shorter than one latent frame"),
     ("an hour-long source", ("edit", "{hour}", "Add rain", *DEBUG), "longer than"),
     ("NaN samples", ("edit", "{nan}", "Add rain", *DEBUG), "NaN"),
 ]

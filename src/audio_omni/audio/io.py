@@ -430,9 +430,7 @@ def _decode_pyav(p: Path, max_seconds: float | None) -> tuple[np.ndarray, int]:
             for out in resampler.resample(frame):
                 take(out)
             if limit is not None and total > limit:
-                raise AudioInputError(
-                    f"'{p}' is longer than the {max_seconds:g} s limit (trim it, or raise max_seconds)"
-                )
+                raise AudioInputError(f"'{p}' is longer than the {max_seconds:g} s limit; trim it")
         if resampler is not None:
             for out in resampler.resample(None):
                 take(out)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from audio_omni.cli.options import MllmOpt, VocabOpt
+from audio_omni.cli.options import MllmOpt, VocabOpt, check_model_parts
 
 
 def _config_of(model: str):
@@ -37,7 +37,7 @@ def info(
     typer.echo(f"model        {cfg.name or model}")
     window = cfg.sample_size / cfg.sample_rate
     pre = cfg.model.pretransform
-    typer.echo(f"audio        {cfg.sample_rate} Hz, {cfg.audio_channels} ch, window {window:.2f} s")
+    typer.echo(f"audio        {cfg.sample_rate} Hz, {cfg.audio_channels} ch, window {window:.4g} s")
     typer.echo(f"latents      {pre.latent_dim} x {cfg.latent_length} ({pre.type})")
     typer.echo(f"DiT          depth {dit.depth}, width {dit.embed_dim}, heads {dit.num_heads}")
     for name, module in (("DiT", built.model), ("conditioners", built.conditioner), ("codec", built.pretransform)):
@@ -55,23 +55,23 @@ def convert_official(
     vocab: VocabOpt = None,
     mllm: MllmOpt = None,
 ) -> None:
-    """Load an official checkpoint strictly and save it in our self-describing format."""
+    """Load an official checkpoint strictly and save it in our self-describing format (the --vocab and --mllm
+    paths are recorded in it)."""
     from audio_omni.errors import CheckpointError
     from audio_omni.outputs import check_output_dir
 
-    for given, what in ((checkpoint, "checkpoint"), (config, "config"), (vocab, "vocab file"), (mllm, "MLLM")):
-        if given is not None and not given.exists():
-            raise CheckpointError(f"{what} not found: {given}")
+    if not checkpoint.exists():
+        raise CheckpointError(f"checkpoint not found: {checkpoint}")
+    check_model_parts(config, vocab, mllm)
+    if checkpoint.resolve().is_relative_to(out_dir.resolve()):  # writing OUT_DIR replaces what is in it
+        raise CheckpointError("the output directory would replace the checkpoint; choose another OUT_DIR")
     check_output_dir(out_dir)
-    from audio_omni.models.builders import build_model
-    from audio_omni.models.checkpoints import load_official_checkpoint, save_pretrained
+    from audio_omni.models.checkpoints import convert_official as convert
     from audio_omni.models.config import load_config
     from audio_omni.models.presets import preset_config
 
     cfg = load_config(config) if config else preset_config("audio-omni")
-    model = build_model(cfg, vocab_file=vocab, mllm_path=mllm)
-    report = load_official_checkpoint(model, checkpoint)
-    save_pretrained(model, out_dir)
+    report = convert(checkpoint, out_dir, cfg, vocab_file=vocab, mllm_path=mllm)
     typer.echo(f"{report.describe()}; wrote {out_dir}")
 
 

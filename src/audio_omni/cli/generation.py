@@ -10,6 +10,7 @@ import typer
 from audio_omni.cli.options import (
     AUDIO_SUFFIXES,
     CfgOpt,
+    ConfigOpt,
     DeviceOpt,
     MllmOpt,
     ModelOpt,
@@ -19,15 +20,17 @@ from audio_omni.cli.options import (
     SeedOpt,
     StepsOpt,
     VocabOpt,
+    check_model_parts,
 )
 from audio_omni.validation import MAX_ANSWER_TOKENS
 
 
-def _load(model: str, device, vocab, mllm, random_init: bool):
+def _load(model: str, device, vocab, mllm, random_init: bool, config):
     from audio_omni.pipeline import AudioOmni
 
     typer.echo(f"loading {model} ...", err=True)
-    return AudioOmni.from_pretrained(model, device, vocab_file=vocab, mllm_path=mllm, random_init=random_init)
+    return AudioOmni.from_pretrained(model, device, config=config, vocab_file=vocab, mllm_path=mllm,
+                                     random_init=random_init)  # fmt: skip
 
 
 def _sampling_and_device(steps, cfg, sampler, seed, device):
@@ -84,6 +87,7 @@ def generate(
     device: DeviceOpt = None,
     vocab: VocabOpt = None,
     mllm: MllmOpt = None,
+    config: ConfigOpt = None,
     random_init: RandomOpt = False,
 ) -> None:
     """Generate sound, music or speech."""
@@ -94,9 +98,10 @@ def generate(
     given_sync = None if sync_features is None else str(sync_features)  # read after the cheap checks
     task = check_generation(task, prompt, duration=duration, voice=voice, voice_text=voice_text,
                             sync_features=given_sync)  # fmt: skip
+    check_model_parts(config, vocab, mllm)
     (steps, cfg, sampler, seed), device = _sampling_and_device(steps, cfg, sampler, seed, device)
     features = _read_sync_features(sync_features)
-    omni = _load(model, device, vocab, mllm, random_init)
+    omni = _load(model, device, vocab, mllm, random_init, config)
     result = omni.generate(task, prompt, duration=duration, voice=voice, voice_text=voice_text,
                            sync_features=features, steps=steps, cfg_scale=cfg, sampler=sampler, seed=seed,
                            progress=True)  # fmt: skip
@@ -132,6 +137,7 @@ def edit(
     device: DeviceOpt = None,
     vocab: VocabOpt = None,
     mllm: MllmOpt = None,
+    config: ConfigOpt = None,
     random_init: RandomOpt = False,
 ) -> None:
     """Edit audio by instruction: add, remove, extract or change a sound."""
@@ -140,8 +146,9 @@ def edit(
 
     out = check_output_file(out, suffixes=AUDIO_SUFFIXES, inputs=(source,))
     request = check_edit(source, _edit_request(instruction, op, desc, target))
+    check_model_parts(config, vocab, mllm)
     (steps, cfg, sampler, seed), device = _sampling_and_device(steps, cfg, sampler, seed, device)
-    omni = _load(model, device, vocab, mllm, random_init)
+    omni = _load(model, device, vocab, mllm, random_init, config)
     result = omni.edit(source, request, steps=steps, cfg_scale=cfg, sampler=sampler, seed=seed, progress=True)
     _write(result, out)
 
@@ -159,6 +166,7 @@ def understand(
     device: DeviceOpt = None,
     vocab: VocabOpt = None,
     mllm: MllmOpt = None,
+    config: ConfigOpt = None,
     random_init: RandomOpt = False,
 ) -> None:
     """Answer a question with the frozen MLLM."""
@@ -170,7 +178,8 @@ def understand(
     check_max_tokens(max_tokens)
     if audio is not None:
         check_audio_file(audio, min_seconds=MIN_SECONDS)
-    omni = _load(model, pick_device(device), vocab, mllm, random_init)
+    check_model_parts(config, vocab, mllm)
+    omni = _load(model, pick_device(device), vocab, mllm, random_init, config)
     typer.echo(f"answering (at most {max_tokens} tokens) ...", err=True)
     if random_init:
         typer.echo("note: an untrained model (--random-init) answers with random tokens", err=True)

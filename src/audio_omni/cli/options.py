@@ -28,3 +28,16 @@ DeviceOpt = Annotated[str | None, typer.Option(help="cpu, cuda, cuda:N or mps (d
 VocabOpt = Annotated[Path | None, typer.Option(help="speech-text vocab.txt (official checkpoint only)")]
 MllmOpt = Annotated[Path | None, typer.Option(help="local Qwen2.5-Omni directory (official checkpoint only)")]
 RandomOpt = Annotated[bool, typer.Option("--random-init", help="untrained weights (smoke tests only)")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="model config JSON for an official checkpoint file (default: the "
+                              "config.json beside it, else the paper preset)")
+]
+
+
+def check_model_parts(config: Path | None = None, vocab: Path | None = None, mllm: Path | None = None) -> None:
+    """The files a model is built from, when given, must exist: checked before anything loads."""
+    from audio_omni.errors import CheckpointError
+
+    for given, what in ((config, "config"), (vocab, "vocab file"), (mllm, "MLLM directory")):
+        if given is not None and not given.exists():
+            raise CheckpointError(f"{what} not found: {given}")

@@ -23,6 +23,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -187,7 +188,8 @@ class _Worker:
         self.synth = Synthesizer(config.settings())
         self.filters = QualityFilters(config.sample_rate, FilterSettings(tagger=config.tagger))
 
-    def unit(self, unit: Unit) -> tuple[list[tuple[str, dict[str, bytes]]], dict]:
+    def unit(self, unit: Unit, on_pair=None) -> tuple[list[tuple[str, dict[str, bytes]]], dict]:
+        """The pairs of one shard and its report; ``on_pair()`` is called after each pair index (progress)."""
         cfg = self.config
         self.filters.reset_scope()
         before = Counter(self.filters.counts)
@@ -217,6 +219,8 @@ class _Worker:
             else:
                 dropped += 1
                 log.warning("pair %d (%s) dropped after %d attempts", index, task, cfg.max_attempts)
+            if on_pair is not None:
+                on_pair()
         rejected = Counter(self.filters.counts)
         rejected.subtract(before)
         report = {
@@ -258,19 +262,25 @@ class _Worker:
 
 
 _WORKER: _Worker | None = None
+#: Where a worker process reports each finished pair index (the parent's progress bar moves per pair, not per
+#: shard of a hundred pairs); None in the parent process, which counts its own.
+_PAIRS_DONE = None
 
 
-def _init_worker(config: BuildConfig, library: SourceLibrary, level: int) -> None:
-    global _WORKER
+def _init_worker(config: BuildConfig, library: SourceLibrary, level: int, pairs_done=None) -> None:
+    global _WORKER, _PAIRS_DONE
+    _PAIRS_DONE = pairs_done
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     _WORKER = _Worker(config, library)
 
 
-def _run_unit(args: tuple[Unit, str]) -> tuple[str, int, dict]:
+def _run_unit(args: tuple[Unit, str], on_pair=None) -> tuple[str, int, dict]:
     unit, out = args
     assert _WORKER is not None
-    samples, report = _WORKER.unit(unit)
+    if on_pair is None and _PAIRS_DONE is not None:
+        on_pair = lambda: _PAIRS_DONE.put(1)  # noqa: E731
+    samples, report = _WORKER.unit(unit, on_pair)
     root = Path(out)
     _write_json(root / WORK_DIR / (unit.name.replace("/", "__") + ".json"), report)
     write_shard(root / unit.name, samples)
@@ -357,23 +367,33 @@ def build(
     try:
         if workers == 1 or len(todo) <= 1:
             _init_worker(config, library, level)
-            results = (_run_unit((u, str(out))) for u in todo)
-            for name, n, _ in results:
-                written += n
-                bar.update(len(next(u for u in todo if u.name == name).indices))
+            for unit in todo:
+                written += _run_unit((unit, str(out)), on_pair=lambda: bar.update(1))[1]
         else:
             ctx = mp.get_context("spawn")  # no forked onnxruntime/espeak state; same behaviour on every OS
-            sizes = {u.name: len(u.indices) for u in todo}
-            with ctx.Pool(min(workers, len(todo)), initializer=_init_worker, initargs=(config, library, level)) as pool:
-                for name, n, _ in pool.imap_unordered(_run_unit, [(u, str(out)) for u in todo]):
-                    written += n
-                    bar.update(sizes[name])
+            pairs_done = ctx.SimpleQueue()
+            counter = threading.Thread(target=_count_pairs, args=(pairs_done, bar), daemon=True)
+            counter.start()
+            try:
+                with ctx.Pool(min(workers, len(todo)), initializer=_init_worker,
+                              initargs=(config, library, level, pairs_done)) as pool:  # fmt: skip
+                    for _name, n, _ in pool.imap_unordered(_run_unit, [(u, str(out)) for u in todo]):
+                        written += n
+            finally:
+                pairs_done.put(None)
+                counter.join()
     finally:
         bar.close()
     finalized = all((out / u.name).is_file() for u in units)
     report = finalize(out, units, library) if finalized else {}
     return BuildResult(out, len(units), len(todo), len(mine) - len(todo), written, finalized,
                        time.perf_counter() - start, report)  # fmt: skip
+
+
+def _count_pairs(pairs_done, bar) -> None:
+    """Move the progress bar by the pairs the worker processes report, until the None that ends the build."""
+    while pairs_done.get() is not None:
+        bar.update(1)
 
 
 def finalize(out: Path, units: list[Unit], library: SourceLibrary) -> dict:
