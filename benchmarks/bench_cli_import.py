@@ -11,6 +11,11 @@ Plus a bare ``python -c pass`` for the interpreter's own start-up. The old code 
     python benchmarks/bench_cli_import.py [--repeats 7] [--baseline b39ef7f]
 
 Prints the median wall time of each and the ratio old / new.
+
+Measured 2026-11-30 on the 2-core CPU machine under a load average of ~25 (a training run and other test
+suites), --repeats 2, medians in s (old / new / ratio): python -c pass 0.44 / 0.63; import audio_omni.cli
+119.4 / 6.05 / 19.7x; --help 106.0 / 7.94 / 13.3x; edit of a missing file 192.6 / 9.68 / 19.9x. The absolute
+numbers are the load's; `import audio_omni.cli` loads typer and the standard library only (no torch, no numpy).
 """
 
 from __future__ import annotations
