@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import wave
 
 import numpy as np
@@ -17,12 +16,6 @@ from audio_omni.data.sources.catalog_build import build_sources, flag_for, proce
 from audio_omni.data.sources.real_audio import SourceItem
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def _needs_apt():
-    if shutil.which("apt-get") is None:
-        pytest.skip("no apt-get on this system: the Debian sources cannot be fetched")
 
 
 def _wav_bytes(samples: np.ndarray, rate: int = 16000) -> bytes:
