@@ -65,7 +65,7 @@ def test_generate_then_edit_writes_audio(tmp_path):
         (("edit", "x.wav", "--model", "debug", "--random-init"), "INSTRUCTION"),
         (("generate", "T2A", "rain", "--model", "no-such-model"), "neither"),
         (("generate", "T2A", "rain"), "no trained weights"),
-        (("info", "nothing-here"), "not a preset"),
+        (("info", "nothing-here"), "neither"),
     ],
 )
 def test_bad_input_exits_non_zero_with_one_clear_line(args, message, tmp_path):

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
 from edit_sources import real_records, write_real_catalog
 from typer.testing import CliRunner
 
-from audio_omni.data.build import TASK_CYCLE, TRAIN_LANGUAGES, BuildConfig, build, build_command, plan_units, schedule
+from audio_omni.cli import app
+from audio_omni.data.build import TASK_CYCLE, TRAIN_LANGUAGES, BuildConfig, build, plan_units, schedule
 from audio_omni.data.catalog import ClipRecord
 from audio_omni.data.instructions import LANGUAGES, TASKS
 from audio_omni.data.shards import decode_flac, read_shard
@@ -40,10 +40,9 @@ def catalog(tmp_path_factory) -> Path:
     return write_real_catalog(root, [bad])
 
 
-def app() -> typer.Typer:
-    cli = typer.Typer()
-    cli.command()(build_command)
-    return cli
+def data_build(args: list[str]):
+    """`audio-omni data build ARGS` in this process."""
+    return CliRunner().invoke(app, ["data", "build", *args])
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -56,7 +55,7 @@ def test_sixty_pairs_cover_every_operation_and_language(tmp_path, catalog, caplo
     with caplog.at_level(logging.WARNING):
         args = ["--out", str(out), "--pairs", "60", "--catalog", str(catalog), "--workers", "2",
                 "--pairs-per-shard", "10", "--no-progress", *COMMON]  # fmt: skip
-        result = CliRunner().invoke(app(), args)
+        result = data_build(args)
     assert result.exit_code == 0, result.output
     assert "complete: 60 pairs" in result.output
     # the corrupt source file was skipped with a logged reason, and the build went on
@@ -153,6 +152,15 @@ def test_killed_builds_resume_byte_identical(tmp_path, catalog):
     assert files(resumed) == files(reference)
 
 
+def test_progress_moves_per_pair_not_per_shard(tmp_path, catalog, capsys):
+    """One shard of three pairs: a bar that moved per shard would show only 0/3 and 3/3."""
+    config = BuildConfig(pairs=3, seed=1, sample_rate=16000, seconds=3.0, pairs_per_shard=3, catalog=str(catalog),
+                         max_scores=3, speech_engines=("espeak",))  # fmt: skip
+    build(tmp_path / "pairs", config, progress=True)
+    bar = capsys.readouterr().err
+    assert "3/3" in bar and ("1/3" in bar or "2/3" in bar), bar
+
+
 def test_schedule_and_units_are_fixed_by_index():
     units = plan_units(45, 10)
     assert sorted(i for u in units for i in u.indices) == list(range(45))
@@ -183,17 +191,17 @@ def test_schedule_and_units_are_fixed_by_index():
 def test_resuming_with_other_settings_is_refused(tmp_path, catalog):
     out = tmp_path / "x"
     args = ["--out", str(out), "--pairs", "2", "--catalog", str(catalog), "--no-progress", "--no-tagger", *COMMON]
-    assert CliRunner().invoke(app(), args).exit_code == 0
-    result = CliRunner().invoke(app(), [*args, "--seed", "5"])
-    assert result.exit_code != 0 and "other settings" in str(result.exception)
+    assert data_build(args).exit_code == 0
+    result = data_build([*args, "--seed", "5"])
+    assert result.exit_code == 2 and "other settings" in result.stderr
 
 
 def test_test_split_only_builds_the_full_builds_test_shards(tmp_path, catalog):
     args = ["--pairs", "40", "--catalog", str(catalog), "--pairs-per-shard", "2", "--seed", "7", "--no-progress",
             "--no-tagger", *COMMON]  # fmt: skip
     full, only = tmp_path / "full", tmp_path / "test-only"
-    assert CliRunner().invoke(app(), ["--out", str(full), *args]).exit_code == 0
-    result = CliRunner().invoke(app(), ["--out", str(only), *args, "--split", "test"])
+    assert data_build(["--out", str(full), *args]).exit_code == 0
+    result = data_build(["--out", str(only), *args, "--split", "test"])
     assert result.exit_code == 0, result.output
     test_indices = [i for i in range(40) if pair_split(i)[0] == "test"]
     assert f"1 shard(s) built now ({len(test_indices)} pairs)" in result.output  # no train or valid pair was made
@@ -208,15 +216,15 @@ def test_test_split_only_builds_the_full_builds_test_shards(tmp_path, catalog):
     assert stats["per_split"] == {"test": 2} and stats["shards"] == 1 and stats["leak_check"]["ok"]
     assert json.loads((only / "build.json").read_text())["config"]["splits"] == ["test"]
     # the chosen splits are build settings: resuming with others is refused; repeats and order do not matter
-    again = CliRunner().invoke(app(), ["--out", str(only), *args, "--split", "test", "--split", "test"])
+    again = data_build(["--out", str(only), *args, "--split", "test", "--split", "test"])
     assert again.exit_code == 0 and "0 shard(s) built now" in again.output
-    refused = CliRunner().invoke(app(), ["--out", str(only), *args, "--split", "test", "--split", "valid"])
-    assert refused.exit_code != 0 and "other settings" in str(refused.exception)
+    refused = data_build(["--out", str(only), *args, "--split", "test", "--split", "valid"])
+    assert refused.exit_code == 2 and "other settings" in refused.stderr
     # a build.json from before --split (no "splits") means every split
     state = json.loads((full / "build.json").read_text())
     del state["config"]["splits"]
     (full / "build.json").write_text(json.dumps(state))
-    resumed = CliRunner().invoke(app(), ["--out", str(full), *args])
+    resumed = data_build(["--out", str(full), *args])
     assert resumed.exit_code == 0 and "0 shard(s) built now" in resumed.output, resumed.output
 
 

@@ -6,10 +6,9 @@ import json
 
 import numpy as np
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from audio_omni.eval.command import eval_command, eval_suite_command
+from audio_omni.cli import app
 from audio_omni.models.presets import preset_config
 
 
@@ -18,13 +17,6 @@ def bench(tmp_path_factory):
     from audio_omni.eval.benchmarks import build_debian_benchmark
 
     return build_debian_benchmark(tmp_path_factory.mktemp("suite") / "debian", per_operation=1, seconds=3.0)
-
-
-def _cli():
-    app = typer.Typer()
-    app.command("eval")(eval_command)
-    app.command("eval-suite")(eval_suite_command)
-    return app
 
 
 def _at_snr(target: np.ndarray, snr_db: float, rng) -> np.ndarray:
@@ -52,7 +44,7 @@ def test_report_files_and_an_exact_si_sdr(bench, tmp_path):
         target, rate = load_audio(bench.root / item.target)
         sf.write(made / f"{item.id}.flac", _at_snr(target.numpy(), 20.0, rng).T, rate, subtype="PCM_24")
     out = tmp_path / "report"
-    result = CliRunner().invoke(_cli(), ["eval", f"outputs:{made}", "--suite", str(bench.root), "--out", str(out)])
+    result = CliRunner().invoke(app, ["eval", f"outputs:{made}", "--suite", str(bench.root), "--out", str(out)])
     assert result.exit_code == 0, result.output
     for name in ("report.json", "report.md", "operations.png", "spectrograms.png"):
         assert (out / name).is_file(), name
@@ -69,10 +61,10 @@ def test_report_files_and_an_exact_si_sdr(bench, tmp_path):
 
 def test_unknown_model_and_missing_suite_fail_cleanly(bench, tmp_path):
     runner = CliRunner()
-    result = runner.invoke(_cli(), ["eval", "no-such-model", "--suite", str(bench.root), "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "error:" in result.output
-    result = runner.invoke(_cli(), ["eval", "identity", "--suite", str(tmp_path / "nope"), "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "manifest.jsonl" in result.output
+    result = runner.invoke(app, ["eval", "no-such-model", "--suite", str(bench.root), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and result.stderr.startswith("error:")
+    result = runner.invoke(app, ["eval", "identity", "--suite", str(tmp_path / "nope"), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "manifest.jsonl" in result.stderr
 
 
 def test_flagged_class_is_dropped_for_its_item_only(bench, tmp_path):
@@ -106,7 +98,7 @@ def test_debug_model_runs_through_the_suite(bench, tmp_path):
     out = tmp_path / "debug"
     args = ["eval", "debug", "--suite", str(bench.root), "--out", str(out), "--limit", "2", "--steps", "2",
             "--random-init"]
-    result = CliRunner().invoke(_cli(), args)
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
     records = report["records"]
@@ -129,6 +121,6 @@ def test_outputs_made_elsewhere_are_judged_like_a_model(bench, tmp_path):
         assert again["summary"]["operations"][op]["success_rate"] == entry["success_rate"], op
     missing = run_evaluation(f"outputs:{tmp_path}", bench.root, tmp_path / "none", progress=False)
     assert all(r["status"] == "no output" for r in missing["records"])
-    result = CliRunner().invoke(_cli(), ["eval", "outputs:/no/such/dir", "--suite", str(bench.root),
+    result = CliRunner().invoke(app, ["eval", "outputs:/no/such/dir", "--suite", str(bench.root),
                                          "--out", str(tmp_path / "x")])
-    assert result.exit_code == 1 and "not found" in result.output
+    assert result.exit_code == 2 and "not found" in result.stderr

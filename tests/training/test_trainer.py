@@ -45,7 +45,7 @@ def _config(tmp: Path, shards: Path, name: str, **extra) -> Path:
 
 
 def _train(config: Path, *extra: str, launcher: tuple[str, ...] = (sys.executable,)) -> subprocess.CompletedProcess:
-    cmd = [*launcher, "-m", "audio_omni.training.cli", str(config), *extra]
+    cmd = [*launcher, "-m", "audio_omni.cli", "train", str(config), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=ENV)
 
 
