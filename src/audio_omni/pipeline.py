@@ -326,7 +326,10 @@ class AudioOmni:
         if prefix and duration is None:  # the default duration is what the window leaves after the voice
             frames = max(1, self.config.latent_length - prefix)
             samples = frames * self.model.pretransform.downsampling_ratio
-        if prefix + frames > self.config.latent_length and task == "TTS":
+        # The paper model makes at most its window in one pass; a duration equal to the window can need one frame
+        # more than sample_size // ratio (the last, partial one), which its DiT (no fixed length) takes.
+        size = self.config.latent_length if self.windowed else max(self.config.latent_length, frames)
+        if prefix + frames > size and task == "TTS":
             raise AudioInputError(
                 f"the voice reference ({prefix * self.model.pretransform.downsampling_ratio / self.sample_rate:.2f}"
                 f" s) and the speech ({samples / self.sample_rate:.2f} s) together exceed this model's window of "
@@ -334,7 +337,7 @@ class AudioOmni:
             )
         generator, seed = _seeded_generator(seed, generator)
         cfg = self.config.sampling.cfg_scale if cfg_scale is None else cfg_scale
-        size, overlap = self.config.latent_length, self._overlap_frames()
+        overlap = self._overlap_frames()
         windows = 1 + max(0, math.ceil((prefix + frames - size) / (size - overlap)))
         on_step, bar = self._progress(progress, windows * steps)
         codec = self.model.pretransform
