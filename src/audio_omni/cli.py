@@ -91,6 +91,8 @@ def generate(
     voice: Annotated[Path | None, typer.Option(help="TTS: voice to clone (audio file)")] = None,
     voice_text: Annotated[str | None, typer.Option(help="TTS: transcript of --voice")] = None,
     sync_features: Annotated[Path | None, typer.Option(help="V2A/V2M: Synchformer features (.npy or .pt)")] = None,
+    video: Annotated[Path | None, typer.Option(help="V2A/V2M: video file (-o .mp4/.mov/.mkv: it with the sound)")] = None,
+    synchformer: Annotated[Path | None, typer.Option(help="V2A/V2M: synchformer_state_dict.pth")] = None,
     seed: SeedOpt = None,
     steps: StepsOpt = None,
     cfg: CfgOpt = None,
@@ -101,14 +103,22 @@ def generate(
     random_init: RandomOpt = False,
 ) -> None:
     """Generate sound, music or speech."""
-    _check_out(out)
+    from audio_omni.video.mux import is_video_path, mux_audio
+
+    into_video = video is not None and is_video_path(out)
+    if not into_video:
+        _check_out(out)
     omni = _load(model, device, vocab, mllm, random_init)
     result = omni.generate(
         task, prompt, duration=duration, voice=voice, voice_text=voice_text,
-        sync_features=_load_sync_features(sync_features), steps=steps, cfg_scale=cfg, sampler=sampler,
-        seed=seed, progress=True,
+        sync_features=_load_sync_features(sync_features), video=video, synchformer=synchformer, steps=steps,
+        cfg_scale=cfg, sampler=sampler, seed=seed, progress=True,
     )
-    _report(result, out)
+    if into_video:
+        path = mux_audio(video, result.audio, result.sample_rate, out)
+        typer.echo(f"wrote {path} (video copied, {result.duration:.2f} s of new audio, seed {result.seed})")
+    else:
+        _report(result, out)
 
 
 @app.command()

@@ -23,3 +23,7 @@ class AssetError(AudioOmniError):
 
 class InstructionError(AudioOmniError, ValueError):
     """An edit instruction or prompt that cannot be understood."""
+
+
+class VideoInputError(AudioOmniError, ValueError):
+    """A video file that cannot be used: unreadable, corrupt, no video stream, no frames, too large."""
