@@ -91,7 +91,7 @@ def generate(
     voice: Annotated[Path | None, typer.Option(help="TTS: voice to clone (audio file)")] = None,
     voice_text: Annotated[str | None, typer.Option(help="TTS: transcript of --voice")] = None,
     sync_features: Annotated[Path | None, typer.Option(help="V2A/V2M: Synchformer features (.npy or .pt)")] = None,
-    video: Annotated[Path | None, typer.Option(help="V2A/V2M: video file (-o .mp4/.mov/.mkv: it with the sound)")] = None,
+    video: Annotated[Path | None, typer.Option(help="V2A/V2M: video file (-o .mp4/.mov/.mkv: it, with sound)")] = None,
     synchformer: Annotated[Path | None, typer.Option(help="V2A/V2M: synchformer_state_dict.pth")] = None,
     seed: SeedOpt = None,
     steps: StepsOpt = None,
