@@ -79,6 +79,7 @@ class SampledFrames:
     frames: torch.Tensor  # uint8 [N, 3, size, size], distinct decoded frames in order
     source_index: torch.Tensor  # int64 [N], the decoded frame index of each
     rows: torch.Tensor  # int64 [slots], the row of `frames` shown in each slot (repeats and padding included)
+    frames_decoded: int  # how many frames the pass decoded before every recipe had its window
 
     def slot_frames(self) -> torch.Tensor:
         """uint8 [slots, 3, size, size]."""
@@ -133,7 +134,7 @@ class _Picker:
         self.images.append(image)
         self.sources.append(index)
 
-    def result(self) -> SampledFrames:
+    def result(self, frames_decoded: int) -> SampledFrames:
         recipe, rows = self.recipe, self.rows
         if recipe.selection == "timestamp":
             # MMAudio's duration: what the requested window, the sync slots and the companion slots all cover.
@@ -151,6 +152,7 @@ class _Picker:
             frames=torch.stack([self.images[i] for i in used]),
             source_index=torch.tensor([self.sources[i] for i in used], dtype=torch.long),
             rows=torch.tensor([renumber[r] for r in rows], dtype=torch.long),
+            frames_decoded=frames_decoded,
         )
 
 
@@ -253,4 +255,4 @@ def read_frames(path: str | os.PathLike, recipes: Sequence[FrameRecipe]) -> tupl
     for picker in pickers:
         if not picker.rows:
             raise VideoInputError(f"'{p}' has no frames in its first {picker.recipe.seconds:g} s")
-    return info, [picker.result() for picker in pickers]
+    return info, [picker.result(decoded) for picker in pickers]
