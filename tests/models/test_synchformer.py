@@ -110,7 +110,8 @@ def test_loader_reads_the_original_pth_and_ignores_the_audio_half(tmp_path, sync
     state["afeat_extractor.something.weight"] = torch.zeros(3)  # the audio half of a real Synchformer file
     torch.save(state, tmp_path / "synchformer_state_dict.pth")
     loaded = load_synchformer(tmp_path / "synchformer_state_dict.pth", num_heads=2)
-    assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), encoder.state_dict().values()))
+    ours, reference = loaded.state_dict(), encoder.state_dict()
+    assert ours.keys() == reference.keys() and all(torch.equal(ours[k], reference[k]) for k in ours)
     assert not loaded.training and not any(p.requires_grad for p in loaded.parameters())
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from video_clips import write_video, write_video_without_frames
 from safetensors.torch import load_file
+from video_clips import write_video, write_video_without_frames
 
 from audio_omni.errors import VideoInputError
 from audio_omni.video.conditions import MMAUDIO_SYNC_FRAMES, SYNC_FRAMES, mllm_frames

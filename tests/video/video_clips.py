@@ -76,7 +76,6 @@ def video_packets(path: Path) -> list[tuple[bytes, float]]:
         return [(bytes(p), float(p.pts * p.time_base)) for p in container.demux(stream) if p.size]
 
 
-def audio_streams(path: Path) -> list[tuple[str, float]]:
-    """(codec, duration in seconds) of each audio stream."""
+def audio_codecs(path: Path) -> list[str]:
     with av.open(str(path)) as container:
-        return [(s.codec_context.name, float(s.duration * s.time_base)) for s in container.streams.audio]
+        return [s.codec_context.name for s in container.streams.audio]

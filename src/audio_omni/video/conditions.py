@@ -32,7 +32,7 @@ import torch
 from audio_omni.errors import AudioOmniError, CheckpointError
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.video.synchformer import SyncFeatureEncoder, load_synchformer
-from audio_omni.video.reader import FrameRecipe, SampledFrames, VideoInfo, read_frames
+from audio_omni.video.reader import FrameRecipe, SampledFrames, VideoInfo, probe_video, read_frames
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ def read_video_conditions(
             "V2A/V2M from a video needs the Synchformer weights: pass synchformer= (CLI: --synchformer) with the "
             "path of synchformer_state_dict.pth; it is never downloaded"
         )
+    probe_video(video)  # a missing or unreadable video fails here, before a large encoder is loaded
     encoder = None
     if need_sync:
         encoder = synchformer

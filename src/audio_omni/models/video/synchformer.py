@@ -132,14 +132,22 @@ class PackedAttention(nn.Module):
         nn.init.xavier_uniform_(self.in_proj_weight)
 
     def forward(self, query: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        """query [B, Lq, D] attends to context [B, L, D]."""
-        dim = query.shape[-1]
-        w_q, w_kv = self.in_proj_weight.split([dim, 2 * dim])
-        b_q, b_kv = self.in_proj_bias.split([dim, 2 * dim])
-        q = F.linear(query, w_q, b_q).unflatten(-1, (self.num_heads, -1)).transpose(1, 2)
-        k, v = F.linear(context, w_kv, b_kv).unflatten(-1, (2, self.num_heads, -1)).permute(2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(q, k, v)  # default scale: head_dim ** -0.5
-        return self.out_proj(out.transpose(1, 2).flatten(2))
+        """One query per item, query [N, 1, D], attends to context [N, L, D] -> [N, 1, D].
+
+        With a single query the key and value projections need not be applied to every context token:
+        q.(Wk x + bk) = (Wk^T q).x + q.bk, and sum_i a_i (Wv x_i + bv) = Wv (sum_i a_i x_i) + bv. Folding the
+        projections into the query and the pooled context is the same arithmetic with ~L times fewer products."""
+        items, dim = query.shape[0], query.shape[-1]
+        heads = self.num_heads
+        head_dim = dim // heads
+        w_q, w_k, w_v = self.in_proj_weight.split(dim)
+        b_q, b_k, b_v = self.in_proj_bias.split(dim)
+        q = F.linear(query[:, 0], w_q, b_q).reshape(items, heads, head_dim) * head_dim**-0.5
+        q_in_context = torch.einsum("nhe,hed->nhd", q, w_k.reshape(heads, head_dim, dim))  # Wk^T q per head
+        scores = torch.einsum("nhd,nld->nhl", q_in_context, context) + (q * b_k.reshape(heads, head_dim)).sum(-1, True)
+        pooled = torch.einsum("nhl,nld->nhd", scores.softmax(-1), context)  # sum_i a_i x_i per head
+        out = torch.einsum("nhd,hed->nhe", pooled, w_v.reshape(heads, head_dim, dim)) + b_v.reshape(heads, head_dim)
+        return self.out_proj(out.reshape(items, 1, dim))
 
 
 class SpatialPooling(nn.Module):
