@@ -237,9 +237,13 @@ def read_frames(path: str | os.PathLike, recipes: Sequence[FrameRecipe]) -> tupl
         try:
             for index, frame in enumerate(container.decode(stream)):
                 decoded += 1
-                # Double-precision time from the integer pts, as the reference computes it.
-                time = frame.pts * tb.numerator / tb.denominator if frame.pts is not None else index / info.average_rate
-                wanted = [(picker, picker.slots_for(index, float(time))) for picker in pickers]
+                if frame.pts is not None:  # double-precision time from the integer pts, as the reference has it
+                    time = frame.pts * tb.numerator / tb.denominator
+                elif info.average_rate:
+                    time = float(index / info.average_rate)
+                else:
+                    raise VideoInputError(f"'{p}' has frames without timestamps and states no frame rate")
+                wanted = [(picker, picker.slots_for(index, time)) for picker in pickers]
                 if any(count for _, count in wanted):
                     rgb = torch.from_numpy(frame.to_ndarray(format="rgb24"))
                     for picker, count in wanted:
