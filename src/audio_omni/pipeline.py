@@ -307,9 +307,10 @@ class AudioOmni:
                 raise InstructionError(f"a video is an input of V2A and V2M, not of {task}")
             from audio_omni.video.conditions import read_video_conditions
 
+            # The longest audio one window makes: whole latent frames (10.96 s for the paper model).
+            window = self.config.latent_length * self.model.pretransform.downsampling_ratio / self.sample_rate
             clip = read_video_conditions(
-                self.model, video, synchformer, device=self.device, max_seconds=self.max_duration,
-                need_sync=request.sync is None,
+                self.model, video, synchformer, device=self.device, max_seconds=window, need_sync=request.sync is None
             )
             request.sync = clip.sync_features if request.sync is None else request.sync
             request.video_frames = clip.mllm_frames

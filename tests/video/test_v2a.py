@@ -52,9 +52,9 @@ def wide_synchformer(tmp_path_factory):
 
 
 def test_official_tiny_model_from_a_video_file(official, wide_synchformer, synchformer_tiny, tmp_path):
-    video = synchformer_tiny / "video.mp4"  # 3.2 s: longer than this tiny model's 5.9 ms window
+    video = synchformer_tiny / "video.mp4"  # 3.2 s: longer than this tiny model's 5.8 ms window
     first = official.generate("V2A", "", video=video, synchformer=wide_synchformer, steps=2, seed=5)
-    assert first.audio.shape == (2, 261) and first.sample_rate == 44100  # the window, cut from the video
+    assert first.audio.shape == (2, 256) and first.sample_rate == 44100  # the window (32 latent frames of 8)
     again = official.generate("V2A", "", video=video, synchformer=wide_synchformer, steps=2, seed=5)
     assert torch.equal(first.audio, again.audio)
     other_seed = official.generate("V2A", "", video=video, synchformer=wide_synchformer, steps=2, seed=6)
@@ -65,7 +65,7 @@ def test_official_tiny_model_from_a_video_file(official, wide_synchformer, synch
     out = mux_audio(video, first.audio, first.sample_rate, tmp_path / "with_sound.mp4")
     assert video_packets(out) == video_packets(video)
     wave, rate = load_audio(out)
-    assert rate == 44100 and abs(wave.shape[1] - 261) <= 1024  # 5.9 ms, within one AAC frame
+    assert rate == 44100 and abs(wave.shape[1] - 256) <= 1024  # 5.8 ms, within one AAC frame
 
 
 def test_api_errors(official, wide_synchformer, synchformer_tiny):
