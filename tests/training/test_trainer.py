@@ -157,3 +157,38 @@ def test_preencoded_training_matches_online(tmp_path, shards):
     assert torch.allclose(loss_online, loss_offline, rtol=1e-4), (loss_online, loss_offline)
     offline.train()  # and a whole (short) run works from pre-encoded data
     assert (tmp_path / "run" / "export" / "model.safetensors").is_file()
+
+
+def test_preencoding_in_half_precision_with_shared_prompts(tmp_path):
+    """Pairs with the same prompt share its features (encoded once, stored per pair); half precision halves the
+    latents on disk and leaves the loss within rounding of the full-precision encoding."""
+    from safetensors import safe_open
+
+    from audio_omni.training.preencode import preencode
+    from audio_omni.training.trainer import Trainer, _mix
+
+    shards = write_pair_shards(tmp_path / "pairs", n=4, same_instruction=True)
+    base = {"model": {"preset": "debug"}, "out_dir": str(tmp_path / "run"), "max_steps": 1, "batch_size": 4,
+            "tensorboard": False, "checkpoint_every": 100}
+    online = Trainer(parse_train_config({**base, "data": {"shards": [str(shards)]}}))
+    full = preencode(online.model, [shards], tmp_path / "full", progress=False)
+    half = preencode(online.model, [shards], tmp_path / "half", progress=False, half=True)
+    part = next((half / "train").glob("part-*.safetensors"))
+    with safe_open(str(part), "pt") as f:
+        names = list(f.keys())  # noqa: SIM118 (a safetensors handle is not iterable)
+        rows = {k: f.get_tensor(k) for k in names if k.endswith("/mllm")}
+        assert {f.get_tensor(k).dtype for k in names if k.endswith("/latent_mean")} == {torch.float16}
+    assert len(rows) == 4 and {t.dtype for t in rows.values()} == {torch.bfloat16}
+    removes = [rows[k] for k in sorted(rows)][0::2]  # pairs 0 and 2: Remove with the same instruction
+    assert torch.equal(removes[0], removes[1])
+    def latent_bytes(directory):
+        with safe_open(str(next((directory / "train").glob("part-*.safetensors"))), "pt") as f:
+            return sum(f.get_tensor(k).nbytes for k in f.keys() if k.endswith("/latent_mean"))  # noqa: SIM118
+
+    assert 2 * latent_bytes(half) == latent_bytes(full)
+    seed = _mix(0, 0, 0, 1)
+    losses = []
+    for encoded in (full, half):
+        trainer = Trainer(parse_train_config({**base, "data": {"shards": [str(encoded)]}}))
+        losses.append(trainer.wrapped(trainer._batch(0), seed))
+    assert torch.allclose(losses[0], losses[1], rtol=2e-2), losses
