@@ -13,6 +13,7 @@ import torch
 from safetensors.torch import load_file
 from video_clips import write_video, write_video_without_frames
 
+from audio_omni.audio.io import load_audio
 from audio_omni.errors import VideoInputError
 from audio_omni.video.conditions import MMAUDIO_SYNC_FRAMES, SYNC_FRAMES, mllm_frames
 from audio_omni.video.reader import FrameRecipe, probe_video, read_frames
@@ -150,3 +151,10 @@ def test_a_video_starting_after_the_window_has_no_frames(tmp_path):
     path = write_video(tmp_path / "late.mkv", frames=2, times=[3.0, 3.1])
     with pytest.raises(VideoInputError, match="no frames in its first 2 s"):
         read_frames(path, [FrameRecipe(25, 2, "timestamp", "squash")])
+
+
+def test_the_audio_track_is_read_for_editing_a_videos_own_sound(synchformer_tiny):
+    wave, rate = load_audio(synchformer_tiny / "video.mp4", channels=1)  # what edit() does with a video file
+    assert rate == 16000 and abs(wave.shape[1] - 3.2 * 16000) <= 1024  # AAC: up to one frame of priming
+    spectrum = torch.fft.rfft(wave[0, 4000:36000]).abs()
+    assert int(spectrum.argmax()) * 16000 / 32000 == pytest.approx(440, abs=1)  # the fixture's 440 Hz tone
