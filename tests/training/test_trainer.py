@@ -192,3 +192,17 @@ def test_preencoding_in_half_precision_with_shared_prompts(tmp_path):
         trainer = Trainer(parse_train_config({**base, "data": {"shards": [str(encoded)]}}))
         losses.append(trainer.wrapped(trainer._batch(0), seed))
     assert torch.allclose(losses[0], losses[1], rtol=2e-2), losses
+
+
+def test_edits_from_the_source_train_near_the_start_of_the_flow():
+    """`source_timestep_mean` moves the timesteps of source-started edits towards t = 1 (where the edit is decided)
+    and leaves the others alone; at 0 every item draws from the same distribution as before."""
+    from audio_omni.training.trainer import draw_timesteps
+
+    from_source = torch.arange(4000) % 2 == 0
+    base = {"data": {"shards": ["unused"]}}
+    shifted = draw_timesteps(parse_train_config({**base, "source_timestep_mean": 2.0}), from_source,
+                             torch.Generator().manual_seed(0))
+    assert shifted[from_source].median() > 0.85 and abs(shifted[~from_source].median() - 0.5) < 0.03
+    plain = draw_timesteps(parse_train_config(base), from_source, torch.Generator().manual_seed(0))
+    assert torch.equal(plain, torch.sigmoid(torch.randn(4000, generator=torch.Generator().manual_seed(0))))

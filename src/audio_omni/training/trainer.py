@@ -123,13 +123,23 @@ class FlowObjective(nn.Module):
             # Train the unconditional branch the sampler uses for guidance: an all-zero context, same mask.
             keep = (torch.rand(len(batch.items), generator=gen) >= cfg.cfg_dropout).to(device)
             cond.cross = cond.cross * keep[:, None, None].to(cond.cross.dtype)
-        t = sample_timesteps(latents.shape[0], cfg.timesteps, gen).to(device)
+        t = draw_timesteps(cfg, batch.from_source, gen).to(device)
         noise = torch.randn(latents.shape, generator=gen).to(device)
         start = model.flow_start(cond, noise, batch.from_source)  # noise, or the source plus noise (edits)
         x_t = interpolate(latents, start, t)
         velocity = model.training_velocity(x_t, t, cond)
         weights = data_prediction_weights(t) if model.dit.config.prediction == "data" else None
         return flow_loss(velocity.float(), latents, start, frame_mask, weights)
+
+
+def draw_timesteps(cfg: TrainConfig, from_source: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Training timesteps [B]; items whose flow starts at their source (`from_source`) draw theirs with the mean
+    `cfg.source_timestep_mean` (see TrainConfig)."""
+    t = sample_timesteps(len(from_source), cfg.timesteps, generator)
+    if cfg.source_timestep_mean and bool(from_source.any()):
+        late = sample_timesteps(len(from_source), cfg.timesteps, generator, mean=cfg.source_timestep_mean)
+        t = torch.where(from_source.cpu(), late, t)
+    return t
 
 
 def trainable_parameters(module: nn.Module) -> list[nn.Parameter]:
