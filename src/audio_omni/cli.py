@@ -103,7 +103,7 @@ def generate(
     random_init: RandomOpt = False,
 ) -> None:
     """Generate sound, music or speech."""
-    from audio_omni.video.mux import is_video_path, mux_audio
+    from audio_omni.video.formats import is_video_path
 
     into_video = video is not None and is_video_path(out)
     if not into_video:
@@ -115,6 +115,8 @@ def generate(
         cfg_scale=cfg, sampler=sampler, seed=seed, progress=True,
     )
     if into_video:
+        from audio_omni.video.mux import mux_audio
+
         path = mux_audio(video, result.audio, result.sample_rate, out)
         typer.echo(f"wrote {path} (video copied, {result.duration:.2f} s of new audio, seed {result.seed})")
     else:

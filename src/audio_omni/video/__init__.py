@@ -1,6 +1,24 @@
-"""Video files: reading frames by recipe (PyAV), and writing generated sound back into a video."""
+"""Video files: reading frames by recipe (PyAV), and writing generated sound back into a video.
 
-from audio_omni.video.mux import is_video_path, mux_audio
-from audio_omni.video.reader import FrameRecipe, SampledFrames, VideoInfo, probe_video, read_frames
+The readers and the muxer import torch; they load on first use, so `audio_omni.video.formats` stays light."""
 
-__all__ = ["FrameRecipe", "SampledFrames", "VideoInfo", "is_video_path", "mux_audio", "probe_video", "read_frames"]
+from importlib import import_module
+
+from audio_omni.video.formats import VIDEO_FORMATS, is_video_path
+
+_LAZY = {
+    "mux_audio": "audio_omni.video.mux",
+    "FrameRecipe": "audio_omni.video.reader",
+    "SampledFrames": "audio_omni.video.reader",
+    "VideoInfo": "audio_omni.video.reader",
+    "probe_video": "audio_omni.video.reader",
+    "read_frames": "audio_omni.video.reader",
+}
+
+__all__ = ["VIDEO_FORMATS", "is_video_path", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'audio_omni.video' has no attribute {name!r}")

@@ -17,16 +17,11 @@ import numpy as np
 import torch
 
 from audio_omni.errors import VideoInputError
+from audio_omni.video.formats import VIDEO_FORMATS, is_video_path
 from audio_omni.video.reader import probe_video
 
-#: Output suffix -> FFmpeg container format. Each holds common video codecs and AAC audio.
-VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 AUDIO_CODEC = "aac"
 _FRAME = 1024  # samples per AAC frame
-
-
-def is_video_path(path: str | os.PathLike) -> bool:
-    return Path(path).suffix.lower() in VIDEO_FORMATS
 
 
 def _packet_time(packet) -> Fraction:
