@@ -14,7 +14,7 @@ from video_clips import audio_codecs, video_packets, write_video
 
 from audio_omni import AudioOmni
 from audio_omni.audio.io import load_audio
-from audio_omni.errors import AudioOmniError, InstructionError
+from audio_omni.errors import AudioOmniError, RequestError
 from audio_omni.models.builders import build_model
 from audio_omni.models.checkpoints import save_pretrained
 from audio_omni.models.config import parse_config
@@ -72,7 +72,7 @@ def test_api_errors(official, wide_synchformer, synchformer_tiny):
     video = synchformer_tiny / "video.mp4"
     with pytest.raises(AudioOmniError, match="needs the Synchformer weights"):
         official.generate("V2A", "", video=video)
-    with pytest.raises(InstructionError, match="not of T2A"):
+    with pytest.raises(RequestError, match="not by T2A"):
         official.generate("T2A", "rain", video=video)
     with pytest.raises(AudioOmniError, match="expects 768"):
         official.generate("V2A", "", video=video, synchformer=synchformer_tiny / "model.safetensors")
