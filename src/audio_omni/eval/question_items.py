@@ -262,9 +262,17 @@ def _stem_of(item: SuiteItem, suite: Suite) -> np.ndarray | None:
 
 
 def build_question_suite(
-    out: str | Path, source_suite: Suite, per_operation: int = 4, seed: int = 0, speech_languages=("en", "es", "fr")
+    out: str | Path,
+    source_suite: Suite,
+    per_operation: int = 4,
+    seed: int = 0,
+    speech_languages=("en", "es", "fr"),
+    skip_per_operation: int = 0,
 ) -> Suite:
-    """Write the question suite into ``out`` (audio copied beside its manifest) and return it."""
+    """Write the question suite into ``out`` (audio copied beside its manifest) and return it.
+
+    ``skip_per_operation``: leave out the first clips of each operation; the built-in suite takes the first
+    ``per_operation``, so skipping as many gives a split of other clips to calibrate on."""
     from audio_omni.atomic import replacing_directory
     from audio_omni.audio.io import load_audio
     from audio_omni.data.sources.speech import recorded_speech
@@ -276,10 +284,14 @@ def build_question_suite(
         (tmp / "audio").mkdir()
         w = _Writer(tmp)
         taken: dict[str, int] = {}
+        seen: dict[str, int] = {}
         for item in source_suite.items:
             # mixtures (Remove, Extract), a bed alone (Add: its event is absent), one class alone (T2A, T2M)
             role = {"Add": "source", "Remove": "source", "Extract": "source", "T2A": "target", "T2M": "target"}
             if item.operation not in role or taken.get(item.operation, 0) >= per_operation:
+                continue
+            seen[item.operation] = seen.get(item.operation, 0) + 1
+            if seen[item.operation] <= skip_per_operation:
                 continue
             taken[item.operation] = taken.get(item.operation, 0) + 1
             rel = item.source if role[item.operation] == "source" else item.target
@@ -327,6 +339,7 @@ def build_question_suite(
                     "from": str(source_suite.root),
                     "per_operation": per_operation,
                     "seed": seed,
+                    "skip_per_operation": skip_per_operation,
                     "languages": list(QUESTION_LANGUAGES),
                     "speech_languages": list(speech_languages),
                     "counts": {
