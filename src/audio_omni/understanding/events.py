@@ -1,8 +1,9 @@
 """Sound events over time: the AudioSet tagger's sliding windows merged into labelled segments.
 
-YAMNet scores 0.96 s windows every 0.48 s. A window's score is credited to its middle 0.48 s (the part no
-neighbour covers better), so a run of windows above the threshold becomes one segment from the start of the
-first middle to the end of the last; the first and last windows reach the clip's edges. A class is reported
+YAMNet scores 0.96 s windows every hop (0.16 s in :mod:`.hearing`: a short sound then falls well inside some
+window, which its own 0.48 s hop can miss under a louder bed). A window's score is credited to its middle hop
+(the part no neighbour covers better), so a run of windows above the threshold becomes one segment from the
+start of the first middle to the end of the last; the first and last windows reach the clip's edges. A class is reported
 when one window reaches ``ON_THRESHOLD``; a segment goes on while its windows stay above ``OFF_THRESHOLD``
 (hysteresis keeps one event from breaking into pieces on a dip).
 
@@ -23,6 +24,9 @@ import numpy as np
 ON_THRESHOLD = 0.3
 #: A segment continues while its windows stay above this.
 OFF_THRESHOLD = 0.15
+#: At most this many classes get segments, the most confident first (a busy clip's 0.16 s windows pass many
+#: classes over the threshold: a low cap crowds out a real but quieter sound).
+MAX_CLASSES = 24
 #: Classes that say nothing about what is heard, never reported.
 NOT_EVENTS = frozenset(
     {
@@ -104,7 +108,7 @@ def _runs(on: np.ndarray) -> list[tuple[int, int]]:
 
 
 def class_segments(
-    probabilities: np.ndarray, active: np.ndarray, labels: list[str], spans: np.ndarray, max_classes: int = 12
+    probabilities: np.ndarray, active: np.ndarray, labels: list[str], spans: np.ndarray, max_classes: int = MAX_CLASSES
 ) -> list[SoundSegment]:
     """Segments of every class that one active window hears at ``ON_THRESHOLD`` (at most ``max_classes``
     classes, the most confident first), sorted by start time. ``probabilities`` [W, K]; ``active`` [W] marks

@@ -27,6 +27,8 @@ from audio_omni.understanding.occurrences import foreground
 RATE = 16_000
 #: A clip whose peak stays below this is silent.
 SILENT_PEAK_DBFS = -60.0
+#: The tagger's windows (0.96 s) start every this many 10 ms frames.
+TAGGER_HOP_FRAMES = 16
 #: Tagger windows quieter than this (RMS, dBFS) or this far below the loudest one carry no sound.
 SILENT_WINDOW_DBFS = -60.0
 SILENT_WINDOW_RELATIVE_DB = 50.0
@@ -131,6 +133,13 @@ class AudioFacts:
         }
 
 
+def _rms_db(samples: np.ndarray) -> float:
+    """RMS level in dBFS (-200 for nothing)."""
+    if samples.size == 0:
+        return -200.0
+    return 20 * math.log10(max(math.sqrt(float(np.mean(np.square(samples, dtype=np.float64)))), 1e-10))
+
+
 def _class_range(labels: list[str], first: str, last: str) -> list[int]:
     return list(range(labels.index(first), labels.index(last) + 1))
 
@@ -222,29 +231,13 @@ class Listener:
         """(segments, clip-level tags, per-class peak probability over windows with sound)."""
         from audio_omni.judges import yamnet
 
-        patches = self.tagger.patch_probabilities(mono, RATE)
-        hop = yamnet.PATCH_HOP_FRAMES * yamnet.HOP / RATE
+        patches = self.tagger.patch_probabilities(mono, RATE, hop_frames=TAGGER_HOP_FRAMES)
+        hop = TAGGER_HOP_FRAMES * yamnet.HOP / RATE
         window = (yamnet.WINDOW + (yamnet.PATCH_FRAMES - 1) * yamnet.HOP) / RATE
         spans = window_spans(len(patches), hop, window, duration)
         level = envelope_db(mono, RATE)
-        win_db = np.array(
-            [
-                20
-                * np.log10(
-                    max(
-                        float(
-                            np.sqrt(
-                                np.mean(mono[int(a * RATE) : int(a * RATE + window * RATE)].astype(np.float64) ** 2)
-                            )
-                        )
-                        if int(a * RATE) < len(mono)
-                        else 0.0,
-                        1e-10,
-                    )
-                )
-                for a in np.arange(len(patches)) * hop
-            ]
-        )
+        starts = np.arange(len(patches)) * hop
+        win_db = np.array([_rms_db(mono[int(a * RATE) : int((a + window) * RATE)]) for a in starts])
         active = (win_db > SILENT_WINDOW_DBFS) & (win_db > win_db.max() - SILENT_WINDOW_RELATIVE_DB)
         labels = self.tagger.labels
         segments = with_counts(class_segments(patches, active, labels, spans), level)
