@@ -58,3 +58,24 @@ def test_recorded_speech_gives_language_and_transcript_items(built):
     assert all(i.extra["expected"] == "en" for i in language)
     assert all(i.transcript and i.extra["speech_language"] == "en" for i in asr)
     assert all((built.root / i.source).is_file() for i in built.items)
+
+
+def test_a_calibration_split_asks_about_other_clips(tmp_path):
+    rng = np.random.default_rng(1)
+    items = []
+    for k in range(2):
+        event = np.zeros(3 * RATE, np.float32)
+        _burst(0.5 + k, 0.4, event)
+        save_flac(tmp_path / f"mix{k}.flac", event + 0.01 * rng.standard_normal(event.size).astype(np.float32), RATE)
+        save_flac(tmp_path / f"event{k}.flac", event, RATE)
+        labels = {"target": "Glass", "present_before": ["Water", "Glass"], "present_after": ["Glass"]}
+        items.append(SuiteItem(f"extract-{k}", "Extract", "Extract the glass.", source=f"mix{k}.flac",
+                               target=f"event{k}.flac", labels=labels))
+    write_manifest(tmp_path, items)
+    source = read_suite(tmp_path)
+    reported = build_question_suite(tmp_path / "reported", source, per_operation=1, speech_languages=())
+    other = build_question_suite(tmp_path / "other", source, per_operation=1, speech_languages=(), skip_per_operation=1)
+    assert {i.extra["derived_from"] for i in reported.items} == {"extract-0"}
+    assert {i.extra["derived_from"] for i in other.items} == {"extract-1"}
+    (timing,) = [i for i in other.items if i.operation == "Timing"]
+    assert qs.span_iou(timing.extra["expected"], [[1.5, 1.9]]) > 0.8
