@@ -106,18 +106,10 @@ def yamnet_model_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _mel_matrix() -> np.ndarray:
-    from transformers.audio_utils import mel_filter_bank
+    from audio_omni.audio.mel import htk_triangles
 
-    return mel_filter_bank(
-        num_frequency_bins=N_FFT // 2 + 1,
-        num_mel_filters=N_MELS,
-        min_frequency=FMIN,
-        max_frequency=FMAX,
-        sampling_rate=SAMPLE_RATE,
-        norm=None,
-        mel_scale="htk",
-        triangularize_in_mel_space=True,
-    ).astype(np.float32)  # [257, 64]
+    filters = htk_triangles(N_FFT // 2 + 1, N_MELS, SAMPLE_RATE, FMIN, FMAX, in_mel_space=True)
+    return filters.astype(np.float32)  # [257, 64]
 
 
 def log_mel_patches(wave16k: np.ndarray, hop_frames: int = PATCH_HOP_FRAMES) -> tuple[np.ndarray, np.ndarray]:

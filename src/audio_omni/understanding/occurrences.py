@@ -51,12 +51,9 @@ SEARCH_S = 0.24
 
 @functools.cache
 def _mel_matrix() -> np.ndarray:
-    from transformers.audio_utils import mel_filter_bank
+    from audio_omni.audio.mel import htk_triangles
 
-    return mel_filter_bank(
-        num_frequency_bins=N_FFT // 2 + 1, num_mel_filters=N_MELS, min_frequency=125.0, max_frequency=7500.0,
-        sampling_rate=RATE, norm=None, mel_scale="htk",
-    ).astype(np.float32)
+    return htk_triangles(N_FFT // 2 + 1, N_MELS, RATE, 125.0, 7500.0).astype(np.float32)
 
 
 def foreground(mono: np.ndarray) -> np.ndarray:
