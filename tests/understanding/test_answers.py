@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 
 from audio_omni.eval import question_scores as qs
@@ -11,8 +14,9 @@ from audio_omni.understanding.hearing import AudioFacts, SpeechFacts, SpeechSegm
 from audio_omni.understanding.music import MusicFacts
 from audio_omni.understanding.questions import parse_question
 
+TONE = (0.1 * np.sin(2 * np.pi * 1000 * np.arange(5 * 16000) / 16000)).astype(np.float32)  # -23.7 LUFS
 FACTS = AudioFacts(
-    duration=5.0, loudness_lufs=-21.0, peak_dbfs=-3.0, silent=False,
+    duration=5.0, peak_dbfs=-20.0, silent=False, mono=TONE,
     events=(SoundSegment("Water", 0.0, 5.0, 0.8), SoundSegment("Dog", 1.0, 1.9, 0.7, count=1),
             SoundSegment("Growling", 1.2, 1.9, 0.5), SoundSegment("Dog", 3.1, 3.8, 0.6, count=2),
             SoundSegment("Speech", 2.0, 2.9, 0.9)),
@@ -20,7 +24,7 @@ FACTS = AudioFacts(
     music=MusicFacts(tempo_bpm=96.2, key="A minor", key_confidence=0.81, pitch_range=("A3", "E5"),
                      instruments=(("Guitar", 0.4),), genres=(("Folk music", 0.2),), moods=()),
 )
-SILENT = AudioFacts(duration=2.0, loudness_lufs=None, peak_dbfs=-90.0, silent=True)
+SILENT = AudioFacts(duration=2.0, peak_dbfs=-90.0, silent=True)
 QUESTIONS = {
     "presence_dog": {"en": "Is there a dog?", "de": "Hört man einen Hund?", "fr": "Y a-t-il un chien ?",
                      "es": "¿Hay un perro?", "zh": "有狗吗？", "ja": "犬は聞こえますか？"},
@@ -82,3 +86,10 @@ def test_silence_and_unknown_languages_are_answered_cleanly():
     assert _ask("How long is the clip?", SILENT) == "The clip lasts 2.0 s."
     reply = _ask("Что ты слышишь?")
     assert reply.startswith("I could not tell the language of the question") and "dog" in reply
+
+
+def test_loudness_is_measured_from_the_clip_when_asked():
+    said = answer(parse_question("How loud is it?"), FACTS)
+    lufs = float(re.search(r"(-?\d+\.\d) LUFS", said).group(1))
+    assert lufs == pytest.approx(20 * np.log10(0.1 / np.sqrt(2)) - 0.691, abs=1.0), said
+    assert FACTS.to_json()["loudness_lufs"] == round(lufs, 1) and SILENT.loudness_lufs is None

@@ -97,7 +97,6 @@ class SpeechFacts:
 @dataclass(frozen=True)
 class AudioFacts:
     duration: float  # seconds
-    loudness_lufs: float | None  # None when silent
     peak_dbfs: float
     silent: bool
     events: tuple[SoundSegment, ...] = ()
@@ -107,6 +106,19 @@ class AudioFacts:
     timings: dict = field(default_factory=dict, compare=False)  # seconds spent per stage
     #: [T, 64] log-mel above the steady background, 10 ms frames (:mod:`.occurrences`); not part of the JSON
     foreground: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: the clip, 16 kHz mono: loudness is measured from it when first asked for (the BS.1770 meter's imports
+    #: cost more CPU than the tagger does on a 10 s clip, and a caption does not need it)
+    mono: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @functools.cached_property
+    def loudness_lufs(self) -> float | None:
+        """Integrated loudness (ITU-R BS.1770) in LUFS; None when silent or unmeasurable."""
+        if self.silent or self.mono is None:
+            return None
+        from audio_omni.audio.io import loudness_lufs
+
+        lufs = loudness_lufs(self.mono, RATE)
+        return lufs if math.isfinite(lufs) else None
 
     def labels(self) -> list[str]:
         """The classes of the segments, most confident first, each once."""
@@ -182,7 +194,7 @@ class Listener:
         spoken language when the caller knows it (Whisper then transcribes in it instead of guessing)."""
         import time
 
-        from audio_omni.audio.io import load_audio, loudness_lufs, prepare_audio
+        from audio_omni.audio.io import load_audio, prepare_audio
 
         if isinstance(audio, (str, Path)):
             wave, _ = load_audio(audio, sample_rate=RATE, channels=1, max_seconds=600.0)
@@ -197,10 +209,9 @@ class Listener:
         peak = float(np.abs(mono).max()) if mono.size else 0.0
         peak_db = 20 * math.log10(peak) if peak > 0 else -math.inf
         if peak_db < SILENT_PEAK_DBFS:
-            return AudioFacts(duration=duration, loudness_lufs=None, peak_dbfs=peak_db, silent=True)
+            return AudioFacts(duration=duration, peak_dbfs=peak_db, silent=True)
         timings = {}
         started = time.perf_counter()
-        lufs = loudness_lufs(mono, RATE)
         events, tags, probabilities = self._events(mono, duration)
         fg = foreground(mono)
         timings["tagger"] = time.perf_counter() - started
@@ -216,7 +227,6 @@ class Listener:
             timings["music"] = time.perf_counter() - started
         return AudioFacts(
             duration=duration,
-            loudness_lufs=lufs if math.isfinite(lufs) else None,
             peak_dbfs=peak_db,
             silent=False,
             events=tuple(events),
@@ -225,6 +235,7 @@ class Listener:
             music=music,
             timings={k: round(v, 3) for k, v in timings.items()},
             foreground=fg,
+            mono=mono,
         )
 
     def _events(self, mono: np.ndarray, duration: float):
