@@ -3,6 +3,10 @@ the music measures on signals whose tempo and key are known by construction."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -81,3 +85,24 @@ def test_tempo_and_key_of_signals_built_to_have_them():
     tone = np.concatenate([np.sin(2 * np.pi * 440 * 2 ** ((n - 69) / 12) * t[: RATE // 2]) for n in notes])
     assert estimate_key(tone, RATE)[0] == "A minor"
     assert estimate_tempo(np.zeros(RATE), RATE) is None
+
+
+def test_the_command_answers_about_a_clip_with_the_default_model(tmp_path):
+    glass = _glass()[: int(0.8 * RATE)]
+    clip = np.zeros(4 * RATE, np.float32)
+    for onset in (0.5, 2.5):
+        clip[int(onset * RATE) : int(onset * RATE) + len(glass)] += glass
+    path = tmp_path / "clip.wav"
+    sf.write(path, clip, RATE)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "2"}
+
+    def understand(*args):
+        return subprocess.run([sys.executable, "-m", "audio_omni.cli", "understand", *args], capture_output=True,
+                              text=True, env=env, timeout=600)
+
+    out = understand("--audio", str(path), "Wie oft hört man Glas?")
+    assert out.returncode == 0, out.stderr
+    assert qs.first_number(out.stdout) == 2 and " Mal" in out.stdout and len(qs.time_spans(out.stdout)) == 2
+    missing = understand("--audio", str(tmp_path / "nope.wav"), "What do you hear?")
+    errors = [line for line in missing.stderr.splitlines() if line.startswith("error:")]
+    assert missing.returncode == 2 and len(errors) == 1 and "Traceback" not in missing.stderr, missing.stderr
