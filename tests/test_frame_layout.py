@@ -3,6 +3,8 @@ identity a freshly initialised data-residual model computes (which makes window 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -56,16 +58,27 @@ def test_windows_cover_a_long_input_and_overlap(fresh):
 
 
 def test_a_long_edit_with_the_identity_model_returns_its_source_exactly(fresh):
-    """Four windows, cross-faded: with an identity editor the joins must leave no trace at all."""
+    """Four windows, cross-faded and rendered relative to the source: with an identity editor neither the joins
+    nor the rendering may leave a trace (the source comes back sample for sample)."""
     source = _noise_and_tone(4 * fresh.max_duration + 0.13)
     out = fresh.edit(source, ("Remove", "the tone"), sample_rate=SR, steps=3, seed=0)
     assert out.audio.shape == (1, source.size)
+    assert torch.allclose(out.audio[0], torch.from_numpy(source), atol=1e-4)
+
+
+def test_edit_rendering_keeps_the_source_and_vocodes_only_new_sound(fresh):
     codec = fresh.model.pretransform
-    frames = -(-source.size // 256)
-    padded = torch.nn.functional.pad(torch.from_numpy(source), (0, frames * 256 - source.size))
+    source = torch.from_numpy(_noise_and_tone(1.0))[None, None, : 86 * 256]
     with torch.no_grad():
-        expected = codec.decode(codec.encode(padded[None, None]))[0, :, : source.size]
-    assert torch.allclose(out.audio, expected, atol=1e-5)
+        latents = codec.encode(source)
+        quieter = codec.decode_edit(latents - math.log(4.0) / 2.0, source)  # every band at a quarter: -12 dB
+        louder_than_gain = latents.clone()
+        louder_than_gain[..., 40:50] += 6.0  # far beyond any gain on the source: new sound, vocoded there only
+        added = codec.decode_edit(louder_than_gain, source)
+    assert torch.allclose(quieter, source * 0.25, atol=2e-3)
+    changed = (added - source).abs()[0, 0]
+    assert changed[: 30 * 256].max() < 1e-4 and changed[60 * 256 :].max() < 1e-4  # untouched outside the margin
+    assert changed[40 * 256 : 50 * 256].max() > 1e-2
 
 
 def test_long_edits_and_generation_are_seeded_and_sized(trained_like):

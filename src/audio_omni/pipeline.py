@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 AudioLike = str | Path | torch.Tensor | np.ndarray
 # Frame-layout models run window by window; these bound what one call may ask for (memory, not quality).
 MAX_EDIT_SECONDS = 600.0
+WINDOW_BATCH = 4  # windows of a long edit sampled together (memory grows with it; speed barely beyond 4)
 MAX_GENERATION_SECONDS = 300.0
 
 
@@ -192,17 +193,29 @@ class AudioOmni:
         self, request: ConditionRequest, noise: torch.Tensor, cfg_scale: float, steps: int, sampler: str, on_step
     ) -> torch.Tensor:
         """Latents [1, D, frames] for one window; `noise` [1, D, frames] is drawn by the caller."""
-        item = condition_inputs(self.model, request, self.templates)
-        cond = self.model.condition([item], frames=noise.shape[-1])
-        from_source = torch.tensor([starts_from_source(self.model, request)])
+        return self._sample_windows([request], noise, cfg_scale, steps, sampler, on_step)
+
+    def _sample_windows(
+        self, requests: list[ConditionRequest], noise: torch.Tensor, cfg_scale: float, steps: int, sampler: str,
+        on_step,
+    ) -> torch.Tensor:
+        """Latents [N, D, frames] for N windows of one length, sampled as one batch."""
+        items = [condition_inputs(self.model, request, self.templates) for request in requests]
+        cond = self.model.condition(items, frames=noise.shape[-1])
+        from_source = torch.tensor([starts_from_source(self.model, request) for request in requests])
         return self.model.sample_latents(
             cond, noise.to(self.device), steps, cfg_scale, sampler, on_step=on_step, from_source=from_source
         )
 
-    def _finish(self, latents: torch.Tensor, samples: int, seed: int) -> AudioResult:
+    def _finish(
+        self, latents: torch.Tensor, samples: int, seed: int, source: torch.Tensor | None = None
+    ) -> AudioResult:
         codec = self.model.pretransform
         with torch.inference_mode():
-            audio = codec.decode(latents)[0].float().cpu()
+            if source is None:
+                audio = codec.decode(latents)[0].float().cpu()
+            else:
+                audio = codec.decode_edit(latents, source.reshape(1, 1, -1).to(self.device))[0].float().cpu()
         audio = audio[:, :samples]
         if audio.shape[-1] < samples:  # a source that ends inside its last latent frame
             audio = torch.nn.functional.pad(audio, (0, samples - audio.shape[-1]))
@@ -370,29 +383,38 @@ class AudioOmni:
         weights = torch.zeros(frames)
         per_frame = rate * ratio // self.sample_rate  # source samples per latent frame
         source = torch.nn.functional.pad(source, (0, frames * per_frame - source.shape[-1]))
-        on_step, bar = self._progress(progress, len(windows) * steps)
+        batches = [windows[i : i + WINDOW_BATCH] for i in range(0, len(windows), WINDOW_BATCH)]
+        on_step, bar = self._progress(progress, len(batches) * steps)
         try:
             with torch.inference_mode():
                 if self.windowed:  # the frame layout reads latents: encode the whole source once, slice per window
                     source_latents = self.model.conditioner.conditioners[self.roles["frames"]].encode(
                         source.to(self.device)
                     )
-                for i, (start, end) in enumerate(windows):
-                    request = ConditionRequest(whole.task, instruction)
-                    if self.windowed:
-                        request.source_latents = source_latents[:, start:end]
-                    else:
-                        request.source = source[start * per_frame : end * per_frame]
-                    out = self._sample_window(request, noise[..., start:end], cfg, steps, sampler, on_step)
-                    fade_in = windows[i - 1][1] - start if i > 0 else 0
-                    fade_out = end - windows[i + 1][0] if i + 1 < len(windows) else 0
-                    fade = crossfade_weights(end - start, fade_in, fade_out)
-                    latents[..., start:end] += out.cpu() * fade
-                    weights[start:end] += fade
+                for batch in batches:  # windows of equal length run as one batch
+                    requests = []
+                    for start, end in batch:
+                        request = ConditionRequest(whole.task, instruction)
+                        if self.windowed:
+                            request.source_latents = source_latents[:, start:end]
+                        else:
+                            request.source = source[start * per_frame : end * per_frame]
+                        requests.append(request)
+                    window_noise = torch.cat([noise[..., start:end] for start, end in batch])
+                    out = self._sample_windows(requests, window_noise, cfg, steps, sampler, on_step).cpu()
+                    for (start, end), window in zip(batch, out, strict=True):
+                        i = windows.index((start, end))
+                        fade_in = windows[i - 1][1] - start if i > 0 else 0
+                        fade_out = end - windows[i + 1][0] if i + 1 < len(windows) else 0
+                        fade = crossfade_weights(end - start, fade_in, fade_out)
+                        latents[..., start:end] += window * fade
+                        weights[start:end] += fade
         finally:
             if bar is not None:
                 bar.close()
-        return self._finish((latents / weights.clamp(min=1e-6)).to(self.device), samples, seed)
+        latents = (latents / weights.clamp(min=1e-6)).to(self.device)
+        # Rendered relative to the source where the codec can (what the edit keeps keeps its own samples).
+        return self._finish(latents, samples, seed, source=source if self.windowed else None)
 
     def understand(
         self, question: str, audio: AudioLike | None = None, video=None, *, sample_rate: int | None = None,

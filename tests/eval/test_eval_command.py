@@ -60,8 +60,9 @@ def test_unknown_model_and_missing_suite_fail_cleanly(bench, tmp_path):
     assert result.exit_code == 1 and "manifest.jsonl" in result.output
 
 
-def test_flagged_class_is_left_out_of_success(bench, tmp_path):
-    """A class the tagger cannot hear (a label outside its vocabulary) is flagged with a reason."""
+def test_flagged_class_is_dropped_for_its_item_only(bench, tmp_path):
+    """A class the tagger cannot hear (a label outside its vocabulary) is flagged with a reason; its item is
+    still judged by its other checks."""
     from audio_omni.eval.command import run_evaluation
     from audio_omni.eval.suites import read_suite, write_manifest
 
@@ -80,7 +81,9 @@ def test_flagged_class_is_left_out_of_success(bench, tmp_path):
     flagged = report["summary"]["flagged_classes"]
     assert [f["class"] for f in flagged] == [unknown]
     assert "label set" in flagged[0]["reason"]
-    assert report["summary"]["operations"]["Remove"]["judged"] == len(items) - 1
+    assert report["summary"]["operations"]["Remove"]["judged"] == len(items)
+    first = next(r for r in report["records"] if r["id"] == items[0].id)
+    assert first["dropped_checks"][unknown] == "not a class of the tagger's label set"
 
 
 def test_debug_model_runs_through_the_suite(bench, tmp_path):

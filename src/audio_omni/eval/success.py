@@ -2,9 +2,9 @@
 
 Every check is applied to the system's output, to the unchanged source (what the ``identity`` baseline
 would score) and to the ground-truth target (what the ``oracle`` scores). An item succeeds when all its
-checks pass. A check is *judgeable* on an item when the oracle passes it and the identity does not (for
-generation, which has no source, when the oracle passes); :func:`audio_omni.eval.judging.calibrate` flags
-the keys whose checks are too often not judgeable, and their items are left out of success rates.
+judgeable checks pass. A check is *judgeable* on an item when the oracle passes it and the identity does not
+(for generation, which has no source, when the oracle passes; checks of what is kept are passed by both);
+:func:`audio_omni.eval.judging.calibrate` summarises the keys that are often not judgeable.
 
 Checks by operation:
 
@@ -25,6 +25,13 @@ Checks by operation:
   ``SPEAKER_MARGIN`` below the target's).
 * T2A / T2M: the caption's class (``labels.target``) is present.
 * Level: loudness moves at least half-way from the source's towards the target's.
+* Every edit with a ground truth, in a band picture of its reference pair (:mod:`audio_omni.eval.spectral`):
+  ``edit progress`` (at least half-way from the source to the target on the cells the edit changes; not for
+  SpeechEdit and voice conversion, whose timing may change) and the output-sanity checks ``preserved`` (the
+  cells the edit keeps are kept) and ``spectral balance`` (the long-term spectrum is the target's). The
+  sanity checks are passed by the source too, and fail noise, silence, gain, low-passed or shuffled outputs.
+
+A check that the item's own reference pair cannot judge is dropped for that item only (:func:`item_success`).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_omni.eval import judging, metrics
+from audio_omni.eval import judging, metrics, spectral
 
 #: TTS: the target must be read with at most this error rate for its intelligibility to be judged.
 ASR_READABLE = 0.5
@@ -84,28 +91,52 @@ class Judges:
         return self._pitch
 
 
+#: Check kinds the unchanged source may pass: what an edit keeps ("present": Extract's class; "keep": a class
+#: that stays) and the output-sanity checks of :mod:`audio_omni.eval.spectral` ("preserve", "balance").
+SOURCE_MAY_PASS = ("present", "keep", "preserve", "balance")
+SANITY = ("preserve", "balance")
+
+
 @dataclass
 class Check:
     """One criterion of an item's success, judged on the output, the source (identity) and the target."""
 
-    key: str  # what is judged: a tagger class, "loudness", "ASR (ja)", "voice", ...
-    kind: str  # appear | disappear | present | keep | loudness | words | intelligibility | voice | speaker
+    key: str  # what is judged: a tagger class, "loudness", "ASR (ja)", "voice", "edit progress", ...
+    # appear | disappear | present | keep | loudness | words | intelligibility | voice | speaker | progress |
+    # preserve | balance
+    kind: str
     output: bool | None
     identity: bool | None  # None: no source (generation)
     oracle: bool | None
     detail: dict = field(default_factory=dict)
+    reason: str | None = None  # why this item's reference pair cannot judge the check (set: dropped)
 
     @property
     def judgeable(self) -> bool:
-        # "present" (Extract keeps its class) and "keep" (what must stay) are passed by the source too; the
-        # changing classes of the same item are what the identity fails.
-        return bool(self.oracle) and (self.kind in ("present", "keep") or self.identity is not True)
+        # Kinds in SOURCE_MAY_PASS are passed by the source too; the changing parts of the same item are what
+        # the identity fails.
+        return self.reason is None and bool(self.oracle) and (
+            self.kind in SOURCE_MAY_PASS or self.identity is not True)
+
+    @property
+    def why_not(self) -> str | None:
+        """Why the reference pair cannot judge this check (None when it can)."""
+        if self.judgeable:
+            return None
+        if self.reason:
+            return self.reason
+        if self.detail.get("unknown"):
+            return "not a class of the tagger's label set"
+        if not self.oracle:
+            return "the ground-truth target fails it (oracle fails)"
+        return "the unchanged source already passes it (identity passes)"
 
     def record(self) -> dict:
         """The form :func:`audio_omni.eval.judging.calibrate` reads (``class`` = the key)."""
-        return {"class": self.key, "direction": self.kind, "target_ok": bool(self.oracle),
-                "source_ok": self.kind in ("present", "keep") or self.identity is not True,
+        return {"class": self.key, "direction": self.kind, "target_ok": self.reason is None and bool(self.oracle),
+                "source_ok": self.kind in SOURCE_MAY_PASS or self.identity is not True,
                 "judgeable": self.judgeable, "unknown": self.detail.get("unknown", False),
+                "output_ok": self.output, "why_not": self.why_not,
                 **{k: v for k, v in self.detail.items() if k != "unknown"}}
 
 
@@ -114,10 +145,21 @@ def _all(values: list[bool | None]) -> bool | None:
 
 
 def item_success(checks: list[Check]) -> dict:
-    """success / identity_success / oracle_success of an item (None where there is nothing to judge)."""
-    return {"success": _all([c.output for c in checks]) if checks else None,
-            "identity_success": _all([c.identity for c in checks]) if checks else None,
-            "oracle_success": _all([c.oracle for c in checks]) if checks else None}
+    """success / identity_success / oracle_success of an item over its judgeable checks (None where there is
+    nothing to judge).
+
+    Checks the item's own reference pair cannot judge are dropped for this item only. The item is judged when
+    a judgeable check remains that the unchanged source fails (for generation, which has no source: any), so
+    that the remaining checks tell an edit from no edit.
+    """
+    kept = [c for c in checks if c.judgeable]
+    tells = any(c.identity is False for c in kept) or bool(kept and all(c.identity is None for c in kept))
+    if not kept or not tells:
+        return {"success": None, "identity_success": None, "oracle_success": None}
+    outputs = [c.output for c in kept]  # a failed check decides even where another could not be measured
+    return {"success": False if False in outputs else _all(outputs),
+            "identity_success": _all([c.identity for c in kept]),
+            "oracle_success": _all([c.oracle for c in kept])}
 
 
 def _crop(wave: np.ndarray | None, rate: int, region) -> np.ndarray | None:
@@ -139,6 +181,27 @@ class Evidence:
         self.voice_rate = voice_rate or rate
         self._views: dict = {}
         self._texts: dict = {}
+        self._pair: spectral.SpectralPair | None = None
+        self._pair_built = False  # the item may have no pair (generation): build (or not) once
+
+    def with_output(self, wave: np.ndarray | None) -> Evidence:
+        """The same item with another output; what the judges made of the references is shared, not redone."""
+        other = Evidence(self.item, {**self.waves, "output": wave}, self.rate, self.judges, self.voice_rate)
+        other._views = {k: v for k, v in self._views.items() if k[0] != "output"}
+        other._texts = {k: v for k, v in self._texts.items() if k != "output"}
+        other._pair, other._pair_built = self._pair, self._pair_built
+        return other
+
+    @property
+    def spectral(self) -> spectral.SpectralPair | None:
+        """The reference pair in the band picture of :mod:`audio_omni.eval.spectral` (edits with a target)."""
+        if not self._pair_built:
+            source, target = self.waves.get("source"), self.waves.get("target")
+            if not self.item.is_generation and source is not None and target is not None:
+                self._pair = spectral.SpectralPair(source, target, self.rate,
+                                                   timing_free=self.item.operation in spectral.TIMING_FREE)
+            self._pair_built = True
+        return self._pair
 
     def view(self, role: str, region=None) -> judging.TagView | None:
         key = (role, tuple(region) if region else None)
@@ -202,8 +265,11 @@ def reference_checks(item, root: Path, judges: Judges) -> list[Check]:
 
 
 def unjudgeable_keys(item, root: Path, judges: Judges) -> list[str]:
-    """Keys of the item's checks that its written reference pair cannot judge (empty: keep the item)."""
-    return [c.key for c in reference_checks(item, root, judges) if not c.judgeable]
+    """Keys of the item's checks that its written reference pair cannot judge (empty: keep the item).
+
+    The output-sanity checks (``preserve``, ``balance``) never reject a pair: they are required where they can
+    be measured and dropped for the item where they cannot."""
+    return [c.key for c in reference_checks(item, root, judges) if not c.judgeable and c.kind not in SANITY]
 
 
 def edit_expectation(item) -> judging.Expectation:
@@ -217,16 +283,37 @@ def checks_for(evidence: Evidence) -> list[Check]:
     item = evidence.item
     op = item.operation
     if op == "Level":
-        return [_loudness_check(evidence)]
-    if op == "SpeechEdit":
-        return [_words_check(evidence)]
+        return [_loudness_check(evidence), *_spectral_checks(evidence, progress=True)]
+    if op == "SpeechEdit":  # the words may change length: no in-place progress, the transcript decides
+        return [_words_check(evidence), *_spectral_checks(evidence, progress=False)]
     if op == "TTS":
         return _tts_checks(evidence)
     checks = _tagger_checks(evidence)
     changes = [c for c in checks if c.kind != "keep"]
-    if op == "Style Transfer" and item.domain == "speech" and not changes:  # voice to voice: the tagger hears
-        checks.append(_voice_change_check(evidence))  # "Speech" before and after; the speaker encoder decides
+    voice = op == "Style Transfer" and item.domain == "speech" and not changes
+    if voice:  # voice to voice: the tagger hears "Speech" before and after; the speaker encoder decides
+        checks.append(_voice_change_check(evidence))
+    checks += _spectral_checks(evidence, progress=not voice)
     return [c for c in checks if c is not None]
+
+
+def _spectral_checks(ev: Evidence, progress: bool) -> list[Check]:
+    """Edit progress (the instructed change, measured against the reference pair) and the output-sanity checks
+    every edit must pass (:mod:`audio_omni.eval.spectral`); none for generation."""
+    pair = ev.spectral
+    if pair is None:
+        return []
+    out = pair.picture(ev.waves.get("output"), ev.rate)
+    measures = [("preserved", "preserve", pair.preserved(out), lambda v: v <= spectral.PRESERVE_MAX_DB),
+                ("spectral balance", "balance", pair.balance(out), lambda v: v <= spectral.BALANCE_MAX_DB)]
+    if progress:
+        measures.insert(0, ("edit progress", "progress", pair.progress(out), lambda v: v >= spectral.PROGRESS_MIN))
+    checks = []
+    for key, kind, m, passes in measures:
+        detail = {"value": None if m.output is None else round(m.output, 3), "source_value": round(m.identity, 3)}
+        checks.append(Check(key, kind, None if m.output is None else bool(passes(m.output)),
+                            bool(passes(m.identity)), bool(passes(m.oracle)), detail, reason=m.reason))
+    return checks
 
 
 def _passes(view: judging.TagView | None, index: int, kind: str) -> bool | None:
@@ -247,6 +334,7 @@ def _tagger_checks(ev: Evidence) -> list[Check]:
         region = item.region
     index = ev.judges.tagger.index
     checks = []
+    removed = None if item.is_generation else _removed_windows(ev, region)
     for label in exp.classes:
         kind = "appear" if label in exp.appear else "present" if label in exp.present else "disappear"
         if label not in index:
@@ -254,22 +342,37 @@ def _tagger_checks(ev: Evidence) -> list[Check]:
             continue
         i = index[label]
         views = {role: ev.view(role, region) for role in ROLES}
+        if kind == "disappear":  # judged where the event was, not where the bed may resemble it
+            views = {role: None if v is None else v.within(removed) for role, v in views.items()}
         detail = {f"{role}_presence": round(views[role].presence(i), 4) for role in ("source", "target")
                   if views[role] is not None}
         identity = None if item.is_generation else _passes(views["source"], i, kind)
         checks.append(Check(label, kind, _passes(views["output"], i, kind), identity,
                             _passes(views["target"], i, kind), detail))
     # What must stay must still be heard (an editor that wipes the mix does not "remove" anything), checked
-    # for the kept classes the tagger hears in the ground truth; their own key keeps class calibration clean.
+    # for the kept classes the tagger hears in the ground truth, in a share of the windows comparable to the
+    # ground truth's (judging.still_heard); their own key keeps class calibration clean.
     target_view = ev.view("target", region)
     for label in exp.keep:
         if item.is_generation or label not in index or target_view is None:
             continue
         i = index[label]
         if _passes(target_view, i, "present"):
-            checks.append(Check(f"{label} (kept)", "keep", _passes(ev.view("output", region), i, "present"),
-                                _passes(ev.view("source", region), i, "present"), True))
+            def kept(role, i=i):
+                view = ev.view(role, region)
+                return None if view is None else judging.still_heard(view, target_view, i)
+
+            checks.append(Check(f"{label} (kept)", "keep", kept("output"), kept("source"), True,
+                                {"target_windows": round(target_view.heard_fraction(i), 3)}))
     return checks
+
+
+def _removed_windows(ev: Evidence, region) -> np.ndarray | None:
+    """The tagger windows in which the removed sound (source minus target) sounds, when the pair is aligned."""
+    source, target, view = ev.waves.get("source"), ev.waves.get("target"), ev.view("source", region)
+    if source is None or target is None or view is None or source.shape != target.shape:
+        return None
+    return judging.event_windows(_crop(source - target, ev.rate, region), ev.rate, len(view.active))
 
 
 def _loudness_check(ev: Evidence) -> Check:
@@ -287,6 +390,8 @@ def _loudness_check(ev: Evidence) -> Check:
     src, tgt = lufs("source"), lufs("target")
     values = {role: judging.level_success(lufs(role) if role == "output" else v, src, tgt)
               for role, v in (("output", None), ("source", src), ("target", tgt))}
+    if values["output"] is None and values["target"] is not None and ev.waves.get("output") is not None:
+        values["output"] = False  # an output too quiet to meter (silence) has not reached the target's level
     return Check("loudness", "loudness", values["output"], values["source"], values["target"],
                  {"source_lufs": round(src, 2), "target_lufs": round(tgt, 2)})
 

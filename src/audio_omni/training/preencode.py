@@ -60,7 +60,8 @@ def preencode(
     from tqdm.auto import tqdm
 
     def store(tensor: torch.Tensor, dtype: torch.dtype = torch.float16) -> torch.Tensor:
-        return tensor.to(dtype if half else torch.float32).cpu().contiguous()
+        # A copy: pairs that share a prompt share its feature rows, and safetensors stores no shared memory.
+        return tensor.to(dtype if half else torch.float32).cpu().contiguous().clone()
 
     for start in tqdm(range(0, len(entries), per_part), desc="pre-encoding", disable=not progress, unit="part"):
         chunk = entries[start : start + per_part]

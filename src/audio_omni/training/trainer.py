@@ -187,13 +187,16 @@ class Trainer:
             self._shard_fsdp2()
         params = trainable_parameters(self.model)
         o = config.optim
-        self.optimizer = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+        # One fused kernel instead of a Python loop over tensors (a tenth of a small model's CPU step otherwise);
+        # FSDP2's sharded tensors keep the default implementation.
+        fused = True if config.strategy != "fsdp2" else None
+        self.optimizer = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay, fused=fused)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: lr_multiplier(step, o, config.max_steps)
         )
         from diffusers.training_utils import EMAModel
 
-        self.ema = EMAModel(params, decay=config.ema_decay)
+        self.ema = EMAModel(params, decay=config.ema_decay, foreach=True)
         self.wrapped = self.objective if config.strategy == "fsdp2" else self.accelerator.prepare(self.objective)
         self.step = 0
         self._stop = False
@@ -325,6 +328,17 @@ class Trainer:
     def _on_sigterm(self, *_):
         self._stop = True
 
+    def _agree_on_stop(self) -> None:
+        """A signal reaches the processes of a run at slightly different steps: they stop together (after the
+        step where any of them saw it), or one would wait forever in the next all-reduce."""
+        if self.world == 1:
+            return
+        import torch.distributed as dist
+
+        flag = torch.tensor([int(self._stop)])
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        self._stop = bool(flag.item())
+
     def train(self) -> Path:
         cfg = self.config
         self.out.mkdir(parents=True, exist_ok=True)
@@ -363,6 +377,7 @@ class Trainer:
                 self._log(loss_value, grad_norm, started)
                 if cfg.sample_every and self.step % cfg.sample_every == 0:
                     self._write_sample()
+                self._agree_on_stop()
                 if self.step % cfg.checkpoint_every == 0 or self.step == cfg.max_steps or self._stop:
                     self.save_checkpoint()
         finally:

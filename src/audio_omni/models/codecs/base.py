@@ -29,6 +29,12 @@ class AudioCodec(nn.Module):
     def num_frames(self, num_samples: int) -> int:
         return num_samples // self.downsampling_ratio
 
+    def decode_edit(self, latents: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
+        """Audio for the latents of an edit of `source` [B, C, L * downsampling_ratio]. Codecs that can render
+        an edit relative to its source (keeping the source's own samples where the edit keeps them) override
+        this; the default decodes the latents alone."""
+        return self.decode(latents)
+
 
 class VariationalCodec(AudioCodec):
     """A codec whose encoder gives a Gaussian posterior (the Oobleck VAE). Training samples it (or takes its

