@@ -13,6 +13,7 @@ memory: peak, after warm-up and at the end (flat memory: the end within 10% of a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -42,10 +43,8 @@ def tree_rss(process: psutil.Process) -> int:
     """Resident bytes of the server and any children it started."""
     total = 0
     for proc in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):  # a child may end while we look
             total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 

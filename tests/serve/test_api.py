@@ -23,6 +23,8 @@ from audio_omni.serve.api import build_api, run_server
 from audio_omni.serve.worker import ServeLimits
 
 KEY = "a-test-key-of-32-characters-long"
+#: seconds a client waits for a model call: seconds on an idle machine, minutes on a 2-core one under load
+CLIENT_TIMEOUT = 600
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def test_edit_by_operation_returns_audio_with_seed_model_and_timings(api, exampl
     url, _ = api
     form = {"operation": "Remove", "description": "cow mooing", "steps": "1", "seed": "7"}
     files = {"audio": ("birds-and-cow.flac", clip_bytes(example_clip), "audio/flac")}
-    first = httpx.post(f"{url}/v1/edit", data=form, files=files, timeout=120)
+    first = httpx.post(f"{url}/v1/edit", data=form, files=files, timeout=CLIENT_TIMEOUT)
     assert first.status_code == 200, first.text
     assert first.headers["content-type"] == "audio/wav"
     assert first.headers["x-seed"] == "7" and first.headers["x-model"] == "debug-small"
@@ -74,14 +76,14 @@ def test_edit_by_operation_returns_audio_with_seed_model_and_timings(api, exampl
     assert set(timings) == {"queue", "compute", "encode", "total"} and float(timings["compute"]) > 0
     audio, rate = decode(first)
     assert rate == 22050 and abs(len(audio) / rate - 3.0) < 0.05 and np.abs(audio).max() > 0
-    again = httpx.post(f"{url}/v1/edit", data=form, files=files, timeout=120)
+    again = httpx.post(f"{url}/v1/edit", data=form, files=files, timeout=CLIENT_TIMEOUT)
     assert again.content == first.content  # the seed reproduces the result
 
 
-def test_edit_by_free_form_instruction_as_flac(api, example_clip):
+def test_edit_by_free_form_instruction_as_flac(api, short_clip):
     url, _ = api
     response = httpx.post(f"{url}/v1/edit", data={"instruction": "Take the cow out.", "steps": "1", "format": "flac"},
-                          files={"audio": ("clip.flac", clip_bytes(example_clip))}, timeout=120)
+                          files={"audio": ("clip.flac", short_clip)}, timeout=CLIENT_TIMEOUT)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "audio/flac" and response.content[:4] == b"fLaC"
     assert int(response.headers["x-seed"]) >= 0
@@ -90,28 +92,32 @@ def test_edit_by_free_form_instruction_as_flac(api, example_clip):
 def test_generate_sound_and_cloned_speech(api):
     url, _ = api
     sound = httpx.post(f"{url}/v1/generate", json={"task": "T2A", "prompt": "rain on a tin roof", "duration": 1.0,
-                                                   "steps": 1, "seed": 3}, timeout=120)
+                                                   "steps": 1, "seed": 3}, timeout=CLIENT_TIMEOUT)
     assert sound.status_code == 200, sound.text
     audio, rate = decode(sound)
     assert abs(len(audio) / rate - 1.0) < 0.05 and sound.headers["x-seed"] == "3"
     voice = base64.b64encode(wav_bytes(0.2)).decode()
     speech = httpx.post(f"{url}/v1/generate", json={"task": "TTS", "prompt": "Hello there.", "voice": voice,
                                                     "voice_text": "A tone.", "duration": 0.2, "steps": 1},
-                        timeout=120)
+                        timeout=CLIENT_TIMEOUT)
     assert speech.status_code == 200, speech.text
 
 
-def test_understand_answers_in_json(api):
+def test_understand_answers_in_json(api, short_clip):
     url, _ = api
     response = httpx.post(f"{url}/v1/understand", data={"question": "Which instruments suit a lullaby?",
-                                                        "max_tokens": "4"}, timeout=120)
+                                                        "max_tokens": "4"}, timeout=CLIENT_TIMEOUT)
     assert response.status_code == 200, response.text
     body = response.json()
     assert isinstance(body["answer"], str) and body["model"] == "debug-small" and body["timings"]["total_ms"] > 0
+    about = httpx.post(f"{url}/v1/understand", data={"question": "What do you hear?", "max_tokens": "4"},
+                       files={"audio": ("c.flac", short_clip)}, timeout=CLIENT_TIMEOUT)  # multipart
+    assert about.status_code == 200, about.text
+    assert isinstance(about.json()["answer"], str)
 
 
 def _edit(url, data=None, files=None, **kwargs):
-    return httpx.post(f"{url}/v1/edit", data=data, files=files, timeout=60, **kwargs)
+    return httpx.post(f"{url}/v1/edit", data=data, files=files, timeout=CLIENT_TIMEOUT, **kwargs)
 
 
 def _oversized_chunks():
@@ -129,7 +135,7 @@ BAD_INPUTS = [
      422, "invalid_input", "empty"),
     ("not audio", lambda u, c: _edit(u, {"instruction": "Remove the cow."},
                                      {"audio": ("notes.txt", b"just some text, not a recording\n" * 20)}),
-     422, "invalid_input", "not a supported audio file"),
+     422, "invalid_input", "'notes.txt'"),
     ("upload over the size limit", lambda u, c: _edit(u, {"instruction": "Remove the cow."},
                                                       {"audio": ("big.wav", b"\0" * 1_500_000)}),
      413, "too_large", "limit"),
@@ -193,7 +199,7 @@ BAD_INPUTS = [
 ]
 
 
-def test_every_bad_input_gets_a_4xx_json_error_and_the_server_keeps_serving(api, example_clip):
+def test_every_bad_input_gets_a_4xx_json_error_and_the_server_keeps_serving(api, example_clip, short_clip):
     url, worker = api
     for name, send, status, kind, words in BAD_INPUTS:
         response = send(url, example_clip)
@@ -203,7 +209,7 @@ def test_every_bad_input_gets_a_4xx_json_error_and_the_server_keeps_serving(api,
         assert "Traceback" not in response.text and "/tmp/" not in response.text, (name, response.text)
     assert worker.completed == 0  # nothing bad reached the model
     assert httpx.get(f"{url}/v1/health").json()["status"] == "ok"
-    good = _edit(url, {"instruction": "Remove the cow.", "steps": "1"}, {"audio": ("c.flac", clip_bytes(example_clip))})
+    good = _edit(url, {"instruction": "Remove the cow.", "steps": "1"}, {"audio": ("c.flac", short_clip)})
     assert good.status_code == 200
 
 
@@ -215,17 +221,17 @@ def test_a_client_file_name_is_never_a_path(api, tmp_path):
     assert response.status_code == 200 and not target.exists()
 
 
-def test_simultaneous_requests_respect_the_line_and_none_is_lost(api, example_clip):
+def test_simultaneous_requests_respect_the_line_and_none_is_lost(api, short_clip):
     """Hold the worker, send more requests at once than the line holds: exactly max_waiting wait (and finish
     once the worker is free), the rest are refused at once with 503 + Retry-After; then a burst of free-running
     requests all end in 200 or 503 while /v1/health never shows more waiting than the limit."""
     url, worker = api
     form = {"operation": "Extract", "description": "birds singing", "steps": "1"}
-    files = {"audio": ("c.flac", clip_bytes(example_clip))}
+    files = {"audio": ("c.flac", short_clip)}
     send = lambda _: _edit(url, form, files)  # noqa: E731
     with holding(worker), ThreadPoolExecutor(6) as pool:
         pending = [pool.submit(send, i) for i in range(6)]
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         refused = []
         while len(refused) < 4 and time.monotonic() < deadline:
             refused = [f for f in pending if f.done()]
@@ -257,12 +263,12 @@ def test_simultaneous_requests_respect_the_line_and_none_is_lost(api, example_cl
     assert all(len(decode(r)[0]) > 0 for r in burst if r.status_code == 200)
 
 
-def test_a_request_past_its_time_limit_gets_504(make_worker, example_clip):
+def test_a_request_past_its_time_limit_gets_504(make_worker, short_clip):
     worker = make_worker(ServeLimits(max_waiting=2, timeout_seconds=1.0))
     with LoopbackServer(build_api(worker)) as server, holding(worker):
         started = time.monotonic()
         response = _edit(server.url, {"instruction": "Remove the cow.", "steps": "1"},
-                         {"audio": ("c.flac", clip_bytes(example_clip))})
+                         {"audio": ("c.flac", short_clip)})
         assert response.status_code == 504 and response.json()["error"]["type"] == "timeout"
         assert time.monotonic() - started < 10
 
@@ -285,13 +291,13 @@ def test_binding_beyond_loopback_needs_a_key(host):
         run_server("debug-small", host=host, random_init=True)  # refused before any model loads
 
 
-def test_shutdown_finishes_the_request_in_flight(make_worker, example_clip):
+def test_shutdown_finishes_the_request_in_flight(make_worker, short_clip):
     worker = make_worker()
     server = LoopbackServer(build_api(worker), timeout_graceful_shutdown=60).__enter__()
     with ThreadPoolExecutor(1) as pool:
         with holding(worker):
             in_flight = pool.submit(_edit, server.url, {"instruction": "Remove the cow.", "steps": "1"},
-                                    {"audio": ("c.flac", clip_bytes(example_clip))})
+                                    {"audio": ("c.flac", short_clip)})
             while worker.waiting == 0:
                 time.sleep(0.05)
             stopping = threading.Thread(target=server.stop)
@@ -320,7 +326,7 @@ def test_cli_serve_starts_offline_and_stops_on_sigterm(tmp_path):
         [sys.executable, "-m", "audio_omni.cli", "serve", "--model", "debug-small", "--random-init", "--port",
          str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + CLIENT_TIMEOUT
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=2).status_code == 200:
@@ -329,10 +335,13 @@ def test_cli_serve_starts_offline_and_stops_on_sigterm(tmp_path):
                 time.sleep(0.5)
         assert process.poll() is None, process.stdout.read()
         response = httpx.post(f"http://127.0.0.1:{port}/v1/generate",
-                              json={"task": "T2A", "prompt": "rain", "duration": 0.5, "steps": 1}, timeout=120)
+                              json={"task": "T2A", "prompt": "rain", "duration": 0.5, "steps": 1},
+                              timeout=CLIENT_TIMEOUT)
         assert response.status_code == 200
         process.send_signal(signal.SIGTERM)
-        assert process.wait(60) == 0
+        # uvicorn shuts down gracefully, then ends with the signal it caught (the usual status of a SIGTERM)
+        assert process.wait(120) in (0, -signal.SIGTERM)
+        assert "Finished server process" in process.stdout.read()
     finally:
         if process.poll() is None:
             process.kill()

@@ -18,7 +18,7 @@ from audio_omni.serve.app import launch_app
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--window-size=1280,1100"]
-WAIT_SECONDS = 300  # a run on a busy 2-core machine; an idle one answers in seconds
+WAIT_SECONDS = 600  # a run on a busy 2-core machine; an idle one answers in seconds
 
 
 def _browser_paths() -> tuple[str, str]:
@@ -26,7 +26,7 @@ def _browser_paths() -> tuple[str, str]:
     driver = shutil.which("chromedriver")
     if not (browser and driver):
         message = "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI"):
+        if os.environ.get("AUDIO_OMNI_REQUIRE_BROWSER"):  # .ci/run sets it: CI installs the browser
             pytest.fail(message)
         pytest.skip(message)
     return browser, driver

@@ -14,8 +14,8 @@ empty or over-long text, unknown operation, out-of-range setting), 503 waiting l
 504 time limit. No endpoint takes a path: audio comes in the request body and goes back in the response.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: FastAPI reads the routes' annotations at runtime, and the
+# names they use (Request, UploadFile, ...) are imported inside build_api, where only eager evaluation sees them.
 import asyncio
 import base64
 import binascii
@@ -175,11 +175,11 @@ def build_api(worker: ModelWorker, *, api_key: str | None = None):
             raise HTTPException(401, "a valid API key is required: Authorization: Bearer <key>",
                                 headers={"WWW-Authenticate": "Bearer"})
 
-    def require_content(kind: str):
+    def require_content(*kinds: str):
         def check(request: Request) -> None:
             given = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if given != kind:
-                raise HTTPException(415, f"send {kind} (Content-Type: {kind}), not {given or 'no content type'}")
+            if given not in kinds:
+                raise HTTPException(415, f"send {' or '.join(kinds)} (Content-Type), not {given or 'no content type'}")
         return Depends(check)
 
     keyed = [Depends(require_key)]
@@ -289,7 +289,9 @@ def build_api(worker: ModelWorker, *, api_key: str | None = None):
             voice_text=voice_text, progress=on_step, **settings.as_kwargs()), "generate")
         return audio_response(result, job, body.format, started)
 
-    @api.post("/v1/understand", tags=["text"], dependencies=[*keyed, require_content("multipart/form-data")])
+    # A question alone is an ordinary form (what clients send when there is no file); with audio, multipart.
+    @api.post("/v1/understand", tags=["text"], dependencies=[
+        *keyed, require_content("multipart/form-data", "application/x-www-form-urlencoded")])
     async def understand(
         question: Annotated[str, Form(description="a question, about the recording if one is given")],
         audio: Annotated[UploadFile | None, File(description="a recording the question is about")] = None,
