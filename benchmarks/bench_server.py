@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import platform
@@ -29,6 +30,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import psutil
+import soundfile as sf
 
 from audio_omni.serve.app import example_edits
 
@@ -59,6 +61,15 @@ class MemoryWatch(threading.Thread):
             time.sleep(self.every)
 
 
+def example_audio(seconds: float) -> bytes:
+    """The first `seconds` of the shipped example recording, as FLAC bytes."""
+    clip = next(e["file"] for e in example_edits())
+    data, rate = sf.read(clip, always_2d=True)
+    buffer = io.BytesIO()
+    sf.write(buffer, data[: int(seconds * rate)], rate, format="FLAC")
+    return buffer.getvalue()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="debug")
@@ -68,7 +79,9 @@ def main() -> int:
     parser.add_argument("--kind", choices=("edit", "generate"), default="edit")
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--max-waiting", type=int, default=4, help="the server's waiting line")
-    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=3.0, help="edit: the first seconds of the example clip")
+    parser.add_argument("--retry-cap", type=float, default=2.0, help="longest wait after a 503, seconds")
+    parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=900, help="seconds of load at most")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -94,10 +107,11 @@ def main() -> int:
             return 1
         load_seconds = time.monotonic() - started
         process = psutil.Process(server.pid)
-        clip = next(e["file"] for e in example_edits())
-        audio = Path(clip).read_bytes()
+        audio = example_audio(args.seconds)
 
         def request(i: int) -> tuple[int, float]:
+            """One HTTP request. A refused client waits as Retry-After says (at most --retry-cap s) before its
+            thread sends the next one, as a polite client would, so 503s do not use up the run at once."""
             begin = time.monotonic()
             try:
                 if args.kind == "edit":
@@ -111,7 +125,10 @@ def main() -> int:
                 status = response.status_code
             except httpx.TransportError:
                 status = -1  # lost: no answer at all
-            return status, time.monotonic() - begin
+            seconds = time.monotonic() - begin
+            if status == 503:
+                time.sleep(min(args.retry_cap, float(response.headers.get("retry-after", 1))))
+            return status, seconds
 
         for i in range(args.warmup):
             assert request(i)[0] == 200, "warm-up request failed"
@@ -142,7 +159,8 @@ def main() -> int:
     ok = np.array([seconds for status, seconds in results if status == 200])
     figures = {
         "model": args.model + (" (untrained weights: same compute as trained)" if args.random_init else ""),
-        "kind": args.kind, "steps": args.steps, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "kind": args.kind, "steps": args.steps, "clip_s": args.seconds if args.kind == "edit" else None,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
         "requests_sent": len(results), "concurrency": args.concurrency, "max_waiting": args.max_waiting,
         "ok_200": int((np.array(codes) == 200).sum()), "refused_503": codes.count(503),
         "other_5xx": sum(1 for c in codes if c >= 500 and c != 503), "4xx": sum(1 for c in codes if 400 <= c < 500),

@@ -20,6 +20,7 @@ from serving import TEST_LIMITS, LoopbackServer, holding
 
 from audio_omni.errors import AudioOmniError
 from audio_omni.serve.api import build_api, run_server
+from audio_omni.serve.app import run_app
 from audio_omni.serve.worker import ServeLimits
 
 KEY = "a-test-key-of-32-characters-long"
@@ -289,6 +290,19 @@ def test_a_key_guards_every_route_but_health(make_worker):
 def test_binding_beyond_loopback_needs_a_key(host):
     with pytest.raises(AudioOmniError, match="API key"):
         run_server("debug-small", host=host, random_init=True)  # refused before any model loads
+
+
+@pytest.mark.parametrize("runner", [run_server, run_app])
+def test_a_port_in_use_is_refused_before_the_model_loads(runner):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # An unknown model would fail later with its own message: this one says the port, at once.
+        with pytest.raises(AudioOmniError, match=f"cannot listen on 127.0.0.1:{port}"):
+            runner("no-such-model", port=port)
 
 
 def test_shutdown_finishes_the_request_in_flight(make_worker, short_clip):

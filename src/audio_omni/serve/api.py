@@ -46,7 +46,7 @@ from audio_omni.serve.worker import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AUDIO_FORMATS", "build_api", "is_loopback", "run_server"]
+__all__ = ["AUDIO_FORMATS", "build_api", "check_address", "is_loopback", "run_server"]
 
 AUDIO_FORMATS = {"wav": ("WAV", "audio/wav"), "flac": ("FLAC", "audio/flac")}
 #: tasks the API offers: the video tasks need Synchformer features, which no endpoint takes yet
@@ -64,6 +64,24 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse an address this process cannot listen on (port taken, host not of this machine) before the model
+    loads, which takes minutes, rather than after."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as err:
+        raise AudioOmniError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # what uvicorn sets too
+        try:
+            probe.bind(address)
+        except OSError as err:
+            raise AudioOmniError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
 
 
 def model_label(name: str) -> str:
@@ -334,6 +352,7 @@ def run_server(
                              "(--api-key or AUDIO_OMNI_API_KEY), or bind 127.0.0.1")
     if api_key is not None and len(api_key) < 16:
         raise AudioOmniError("the API key is too short: use at least 16 characters")
+    check_address(host, port)
     worker = ModelWorker.load(model or DEFAULT_MODEL, device, random_init, limits)
     try:
         config = uvicorn.Config(

@@ -279,7 +279,9 @@ def run_app(
 ) -> None:
     """Load `model` (the default model when None) once and serve the web app until interrupted."""
     from audio_omni.models.locate import DEFAULT_MODEL
+    from audio_omni.serve.api import check_address
 
+    check_address(host, port)
     worker = ModelWorker.load(model or DEFAULT_MODEL, device, random_init, limits)
     try:
         launch_app(worker, host, port, block=True)
