@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -92,7 +93,9 @@ def main() -> int:
                "--max-waiting", str(args.max_waiting), "--timeout", "600"]
     if args.random_init:
         command.append("--random-init")
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The server's log goes to a file: a pipe nobody reads would fill up with access-log lines and stall it.
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the server, removed when closed at exit
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         started = time.monotonic()
@@ -103,7 +106,8 @@ def main() -> int:
             except httpx.TransportError:
                 time.sleep(0.5)
         if server.poll() is not None:
-            print(f"the server did not start:\n{server.stderr.read()}", file=sys.stderr)
+            log.seek(0)
+            print(f"the server did not start:\n{log.read()}", file=sys.stderr)
             return 1
         load_seconds = time.monotonic() - started
         process = psutil.Process(server.pid)
