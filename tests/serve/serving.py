@@ -9,8 +9,9 @@ from contextlib import contextmanager
 
 from audio_omni.serve.worker import Job, ModelWorker, ServeLimits
 
-#: Small enough that the tests can reach every limit quickly; requests keep sampling at 1-2 steps.
-TEST_LIMITS = ServeLimits(max_waiting=2, timeout_seconds=120, max_upload_bytes=1_000_000, max_audio_seconds=4.0,
+#: Small enough that the tests can reach every limit quickly; requests keep sampling at 1-2 steps. The time
+#: limit is generous: a 3 s edit takes seconds on an idle machine, minutes on a loaded 2-core one.
+TEST_LIMITS = ServeLimits(max_waiting=2, timeout_seconds=600, max_upload_bytes=1_000_000, max_audio_seconds=4.0,
                           max_text_chars=300, max_steps=4)
 
 

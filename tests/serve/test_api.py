@@ -122,8 +122,12 @@ def _edit(url, data=None, files=None, **kwargs):
 
 
 def _oversized_chunks():
+    """A well-formed multipart upload of 2 MB, streamed without a Content-Length (chunked)."""
+    yield (b'--b\r\nContent-Disposition: form-data; name="instruction"\r\n\r\nRemove the cow.\r\n'
+           b'--b\r\nContent-Disposition: form-data; name="audio"; filename="big.wav"\r\n\r\n')
     for _ in range(20):
-        yield b"x" * 100_000
+        yield b"\0" * 100_000
+    yield b"\r\n--b--\r\n"
 
 
 # (name, request -> response, status, error type, words in the message). The README's table of bad inputs lists
@@ -194,6 +198,8 @@ BAD_INPUTS = [
     ("voice that is not base64", lambda u, c: httpx.post(f"{u}/v1/generate", json={
         "task": "TTS", "prompt": "Hello.", "voice": "@@@not base64@@@"}), 422, "invalid_input", "base64"),
     ("empty question", lambda u, c: httpx.post(f"{u}/v1/understand", data={"question": ""}),
+     422, "invalid_request", "question: Field required"),
+    ("question of spaces", lambda u, c: httpx.post(f"{u}/v1/understand", data={"question": "  "}),
      422, "invalid_input", "question is empty"),
     ("unknown route", lambda u, c: httpx.get(f"{u}/v1/nothing"), 404, "not_found", "Not Found"),
     ("wrong method", lambda u, c: httpx.get(f"{u}/v1/edit"), 405, "method_not_allowed", "Method Not Allowed"),

@@ -107,6 +107,41 @@ def _validation_message(errors: list[dict]) -> str:
     return "; ".join(parts)
 
 
+class BodyLimit:
+    """ASGI middleware: a request body over `max_bytes` is refused with 413 and the API's JSON error, at once
+    when its Content-Length says so, else as soon as the bytes received pass the limit (chunked uploads).
+    (Starlette's own body limit answers a declared oversize in plain text, whatever the handlers say.)"""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def message(self) -> str:
+        return f"the request body is over this server's limit of {self.max_bytes} bytes"
+
+    async def __call__(self, scope, receive, send) -> None:
+        from starlette.datastructures import Headers
+        from starlette.exceptions import HTTPException
+
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return await _error(413, "too_large", self.message())(scope, receive, send)
+        received = 0
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, self.message())  # reaches the API's handler: JSON
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+
 def encode_audio(result, fmt: str) -> bytes:
     """An AudioResult as WAV or FLAC bytes (16-bit); audio above full scale is scaled down, not clipped."""
     import numpy as np
@@ -137,9 +172,9 @@ def build_api(worker: ModelWorker, *, api_key: str | None = None):
         title="audio-omni",
         summary="Edit, generate and understand sound, music and speech with one model.",
         version="1",
-        max_body_size=limits.max_upload_bytes * 4 // 3 + BODY_OVERHEAD,
         form_limits={"max_fields": 16, "max_files": 1, "max_part_size": 64 * 1024},
     )
+    api.add_middleware(BodyLimit, max_bytes=limits.max_upload_bytes * 4 // 3 + BODY_OVERHEAD)
 
     # Errors: one JSON shape for all of them ------------------------------------------------------------------
     @api.exception_handler(RequestValidationError)
@@ -155,8 +190,6 @@ def build_api(worker: ModelWorker, *, api_key: str | None = None):
         kinds = {400: "malformed_body", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
                  413: "too_large", 415: "unsupported_media_type"}
         message = err.detail if isinstance(err.detail, str) else str(err.detail)
-        if err.status_code == 413:
-            message = f"the request body is over this server's limit of {limits.max_upload_bytes} bytes of audio"
         return _error(err.status_code, kinds.get(err.status_code, "http_error"), message, headers=err.headers)
 
     @api.exception_handler(QueueFullError)
