@@ -1,7 +1,8 @@
 """The web app in a real browser: headless Chromium (Debian's chromium + chromium-driver) driven by selenium
 against the Gradio app on loopback. Load the page, upload a clip, type an instruction, run, get the output
-player and the seed; a corrupt upload shows a message in the page. With AUDIO_OMNI_SCREENSHOTS=DIR the test
-also saves a screenshot of each tab there (docs/images/ holds the README's)."""
+player and the seed; generate and ask a question in the other tabs; a corrupt upload shows a message in the
+page. With AUDIO_OMNI_SCREENSHOTS=DIR the test also saves a screenshot of each tab there (docs/images/ holds
+the README's)."""
 
 from __future__ import annotations
 
@@ -102,26 +103,41 @@ def _edit(driver, clip: str, instruction: str) -> None:
     _find(driver, "#edit-run").click()
 
 
-def test_edit_in_the_browser_gives_an_output_player_and_the_seed(browser, app_url, example_clip):
+def test_each_tab_runs_in_the_browser_and_shows_its_result(browser, app_url, example_clip):
     browser.get(app_url)
     tabs = _wait_for(browser, lambda: [tab.text.strip() for tab in browser.find_elements("css selector", "[role=tab]")],
                      60, "the tabs")
     assert tabs == ["Edit", "Generate", "Understand"]
-    # Sampling steps: 1 (Advanced panel), so that the run takes seconds.
-    _find(browser, "#edit-advanced").click()
-    steps = _find(browser, "#edit-steps input[type=number]")
-    steps.clear()
-    steps.send_keys("1\t")
+    _one_step(browser, "edit")
     _edit(browser, example_clip, "Remove the cow.")
     seed = _wait_for(browser, lambda: _text_field(browser, "edited-seed").get_attribute("value"), what="the seed")
     assert seed.isdigit()
     _find(browser, "#edited-output audio, #edited-output a[download]")
     _find(browser, "#edited-spectrogram img")
     _screenshot(browser, "edit")
-    for name in ("Generate", "Understand"):
-        _open_tab(browser, name)
-        time.sleep(1)
-        _screenshot(browser, name.lower())
+
+    _open_tab(browser, "Generate")  # the model's window (duration 0), one step
+    _one_step(browser, "generate")
+    _text_field(browser, "generate-prompt").send_keys("rain on a tin roof")
+    _find(browser, "#generate-run").click()
+    seed = _wait_for(browser, lambda: _text_field(browser, "generated-seed").get_attribute("value"), what="the seed")
+    assert seed.isdigit()
+    _find(browser, "#generated-output audio, #generated-output a[download]")
+    _screenshot(browser, "generate")
+
+    _open_tab(browser, "Understand")
+    _text_field(browser, "understand-question").send_keys("Which instruments suit a lullaby?")
+    _find(browser, "#understand-run").click()
+    _wait_for(browser, lambda: _text_field(browser, "understand-answer").get_attribute("value"), what="the answer")
+    _screenshot(browser, "understand")
+
+
+def _one_step(driver, tab: str) -> None:
+    """Sampling steps: 1 (the tab's Advanced panel), so that a run takes seconds."""
+    _find(driver, f"#{tab}-advanced").click()
+    steps = _find(driver, f"#{tab}-steps input[type=number]")
+    steps.clear()
+    steps.send_keys("1\t")
 
 
 def test_a_corrupt_upload_shows_a_message_in_the_page(browser, app_url, tmp_path):

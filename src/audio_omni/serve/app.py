@@ -145,7 +145,7 @@ def build_app(worker: ModelWorker, *, title: str = "audio-omni"):
     def run_generate(task, prompt, duration, voice, voice_text, seed, steps, cfg, progress=gr.Progress()):
         prompt = check_bounded_text(prompt, "transcript" if task == "TTS" else "prompt", limits)
         voice_text = check_bounded_text(voice_text, "voice text", limits) if (voice_text or "").strip() else None
-        if duration is not None and not 0 < duration <= limits.max_audio_seconds:
+        if duration and not 0 < duration <= limits.max_audio_seconds:  # 0 or empty: the model's window
             raise gr.Error(f"the duration must be between 0 and {limits.max_audio_seconds:g} s", duration=None,
                            print_exception=False)
         settings = _settings(seed, steps, cfg).checked(limits)
@@ -185,7 +185,7 @@ def build_app(worker: ModelWorker, *, title: str = "audio-omni"):
                           elem_id=f"{kind.lower()}-seed")
         return audio, image, seed
 
-    upload_note = (f"Up to {limits.max_audio_seconds:g} s and {limits.max_upload_bytes // 2**20} MB; WAV, FLAC, "
+    upload_note = (f"Up to {limits.max_audio_seconds:g} s and {limits.max_upload_bytes / 2**20:.3g} MB; WAV, FLAC, "
                    "OGG, MP3 and other common formats.")
     with gr.Blocks(title=title, delete_cache=(900, 3600)) as demo:
         gr.Markdown(f"# {title}\nEdit, generate and understand sound, music and speech with one model "
@@ -220,7 +220,7 @@ def build_app(worker: ModelWorker, *, title: str = "audio-omni"):
                                        info="T2A: sound, T2M: music, TTS: speech")
                     prompt = gr.Textbox(label="Prompt (a caption, or the words to speak for TTS)",
                                         max_length=limits.max_text_chars, elem_id="generate-prompt")
-                    duration = gr.Number(value=None, label="Duration in seconds (empty: the model's window)",
+                    duration = gr.Number(value=0, label="Duration in seconds (0: the model's window)",
                                          minimum=0, maximum=limits.max_audio_seconds)
                     with gr.Accordion("Voice to clone (TTS)", open=False):
                         voice = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Voice recording")
@@ -230,7 +230,7 @@ def build_app(worker: ModelWorker, *, title: str = "audio-omni"):
                 with gr.Column():
                     gen_out = outputs("Generated")
             gr.Examples([["T2A", "rain on a tin roof", 5], ["T2M", "a calm piano melody with soft strings", 8],
-                         ["TTS", "Hello! This voice was made from text.", None]], [task, prompt, duration])
+                         ["TTS", "Hello! This voice was made from text.", 0]], [task, prompt, duration])
             g_button.click(run_generate, [task, prompt, duration, voice, voice_text, g_seed, g_steps, g_cfg],
                            list(gen_out), concurrency_id="model")
         with gr.Tab("Understand", id="understand"):
