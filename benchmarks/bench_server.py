@@ -80,6 +80,7 @@ def main() -> int:
     parser.add_argument("--kind", choices=("edit", "generate"), default="edit")
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--max-waiting", type=int, default=4, help="the server's waiting line")
+    parser.add_argument("--server-timeout", type=float, default=600, help="the server's time limit per request")
     parser.add_argument("--seconds", type=float, default=3.0, help="edit: the first seconds of the example clip")
     parser.add_argument("--retry-cap", type=float, default=2.0, help="longest wait after a 503, seconds")
     parser.add_argument("--warmup", type=int, default=2)
@@ -90,7 +91,7 @@ def main() -> int:
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     command = [sys.executable, "-m", "audio_omni.cli", "serve", "--model", args.model, "--port", str(port),
-               "--max-waiting", str(args.max_waiting), "--timeout", "600"]
+               "--max-waiting", str(args.max_waiting), "--timeout", str(args.server_timeout)]
     if args.random_init:
         command.append("--random-init")
     # The server's log goes to a file: a pipe nobody reads would fill up with access-log lines and stall it.

@@ -28,8 +28,11 @@ def test_a_cancelled_waiting_job_never_runs_and_frees_its_place(make_worker):
     ran = []
     with holding(worker):
         job = worker.submit(lambda model, on_step: ran.append(1))
+        assert worker.waiting == 1
         assert job.future.cancel()
-    worker.submit(lambda model, on_step: "next").result()
+        assert worker.waiting == 0  # its place is free at once, not when the worker reaches it
+        worker.submit(lambda model, on_step: "next")  # so this one fits in the line of one
+    worker.submit(lambda model, on_step: "after").result()
     assert ran == []
 
 

@@ -74,6 +74,7 @@ class Job:
         self.submitted = time.monotonic()
         self.started: float | None = None
         self.finished: float | None = None
+        self.in_line = False  # holds a place in the worker's waiting line
 
     @property
     def queue_seconds(self) -> float:
@@ -109,7 +110,7 @@ class ModelWorker:
         self.name = name
         self.limits = limits or ServeLimits()
         # Unbounded underneath: the bound is checked in submit, under a lock, so that the count of waiting jobs
-        # is exact; a job that was cancelled while waiting does not hold a place.
+        # is exact; a job cancelled while it waits (its caller gave up) gives its place back at once.
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._lock = threading.Lock()
         self._waiting = 0
@@ -166,8 +167,16 @@ class ModelWorker:
                     f"the server is busy: {self._waiting} requests are waiting (the limit); try again later"
                 )
             self._waiting += 1
+            job.in_line = True
             self._queue.put(job)
+        job.future.add_done_callback(lambda _: self._leave_line(job))  # only a cancel completes a waiting job
         return job
+
+    def _leave_line(self, job: Job) -> None:
+        with self._lock:
+            if job.in_line:
+                job.in_line = False
+                self._waiting -= 1
 
     def run(self, call: Callable[[Any, Callable[[int, int], None]], Any], label: str = "request") -> Any:
         """Submit and wait (blocking): the outcome of the call, or its exception."""
@@ -178,8 +187,7 @@ class ModelWorker:
             job = self._queue.get()
             if job is None:
                 return
-            with self._lock:
-                self._waiting -= 1
+            self._leave_line(job)
             if not job.future.set_running_or_notify_cancel():
                 continue  # its caller gave up while it waited
             job.started = time.monotonic()
