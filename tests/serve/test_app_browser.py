@@ -44,6 +44,7 @@ def browser(tmp_path):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
     driver.set_page_load_timeout(120)
+    driver.set_script_timeout(120)  # a 2-core machine under load answers slowly; the default is 30 s
     yield driver
     driver.quit()
 
@@ -71,8 +72,13 @@ def _text_field(driver, elem_id: str):
 
 def _wait_for(driver, condition, timeout: float = WAIT_SECONDS, what: str = ""):
     deadline = time.monotonic() + timeout
+    from selenium.common.exceptions import TimeoutException
+
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except TimeoutException:  # a starved browser missed one script deadline; the page may still come
+            value = None
         if value:
             return value
         time.sleep(0.5)
