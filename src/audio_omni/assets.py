@@ -116,17 +116,32 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
 
 
-def debian_package(name: str, allow_update: bool = True) -> Path:
+def offline() -> bool:
+    """``AUDIO_OMNI_OFFLINE=1``: nothing is fetched; data missing from the cache is an error (tests set it)."""
+    return os.environ.get("AUDIO_OMNI_OFFLINE", "") == "1"
+
+
+def debian_package(name: str, allow_update: bool = True, fetch: bool | None = None) -> Path:
     """Download and unpack the Debian package ``name`` into ``cache_dir()/debian/name``.
 
     Returns that directory.
 
     Idempotent and atomic. Needs ``apt-get`` and ``dpkg`` (any Debian/Ubuntu), but no root: the package is
     unpacked with ``dpkg -x``, never installed. If the package lists are empty and we are root,
-    ``apt-get update`` is run once (``allow_update``); otherwise the error says to run it.
+    ``apt-get update`` is run once (``allow_update``); otherwise the error says to run it. ``fetch=False``
+    (the default under ``AUDIO_OMNI_OFFLINE=1``) never runs ``apt-get``: a package missing from the cache is an
+    error that says to run ``scripts/install.sh``.
     """
     if not re.fullmatch(r"[a-z0-9][a-z0-9+.-]+", name):
         raise AssetError(f"not a Debian package name: {name!r}")
+    root = cache_dir() / "debian"
+    if (root / name / COMPLETE_MARKER).is_file():
+        return root / name
+    if fetch is False or (fetch is None and offline()):
+        raise AssetError(
+            f"the Debian package {name!r} is not in the cache ({root / name}) and fetching is off "
+            "(AUDIO_OMNI_OFFLINE=1); run scripts/install.sh, which fetches every package the project reads"
+        )
     for tool in ("apt-get", "dpkg"):
         if shutil.which(tool) is None:
             raise AssetError(
@@ -153,4 +168,4 @@ def debian_package(name: str, allow_update: bool = True) -> Path:
                 raise AssetError(f"dpkg -x {deb.name} failed: {unpacked.stderr.strip()[-500:]}")
         shutil.rmtree(download)
 
-    return build_cache_entry(name, build, root=cache_dir() / "debian")
+    return build_cache_entry(name, build, root=root)

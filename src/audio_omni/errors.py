@@ -1,4 +1,4 @@
-"""Errors a user can act on. The CLI prints their message and exits non-zero, never a traceback."""
+"""Errors a user can act on. The CLI prints their message as one `error:` line and exits with code 2."""
 
 
 class AudioOmniError(Exception):
@@ -22,4 +22,15 @@ class AssetError(AudioOmniError):
 
 
 class InstructionError(AudioOmniError, ValueError):
-    """An edit instruction or prompt that cannot be understood."""
+    """An edit instruction, prompt or other conditioning input (sync features) that cannot be used."""
+
+
+class RequestError(AudioOmniError, ValueError):
+    """A request setting that cannot be used: seed, steps, guidance scale, sampler, device, answer length, or an
+    input the task does not take (a voice for T2A). Durations and audio are AudioInputError; prompts,
+    instructions and sync features InstructionError."""
+
+
+class OutputError(AudioOmniError, OSError):
+    """An output location that cannot be written: read-only, full, a directory or device, or the input itself.
+    An OSError too, so code that handles failed writes as OSError keeps working."""

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(prepare(), flush=True)
         else:
             for name in TEST_AUDIO_PACKAGES if args.command == "fetch-test-audio" else data_packages():
-                print(debian_package(name), flush=True)
+                print(debian_package(name, fetch=True), flush=True)  # the one place that fetches
     except AssetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

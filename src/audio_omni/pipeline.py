@@ -35,8 +35,18 @@ from audio_omni.models.requests import (
     source_rate,
     starts_from_source,
 )
+from audio_omni.outputs import check_output_file
 from audio_omni.task_prompts import PromptTemplates, canonical_task, check_text, edit_instruction
 from audio_omni.tasks import FREE_FORM_EDIT, GENERATION_TASKS, INSTRUCTION_EDITS
+from audio_omni.validation import (
+    MIN_SECONDS,
+    check_edit,
+    check_generation,
+    check_max_tokens,
+    check_sampling,
+    check_sync_features,
+    pick_device,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,24 +57,15 @@ WINDOW_BATCH = 4  # windows of a long edit sampled together (memory grows with i
 MAX_GENERATION_SECONDS = 300.0
 
 
-def pick_device(device: str | torch.device | None = None) -> torch.device:
-    """cuda -> mps -> cpu, unless the caller names one."""
-    if device is not None:
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
 @dataclass
 class AudioResult:
-    """Generated or edited audio [channels, samples] (float32, CPU), its sample rate and the seed used."""
+    """Generated or edited audio [channels, samples] (float32, CPU), its sample rate and the seed used;
+    `source` is the file an edit read, which `save` refuses to overwrite."""
 
     audio: torch.Tensor
     sample_rate: int
     seed: int
+    source: Path | None = None
 
     @property
     def duration(self) -> float:
@@ -72,6 +73,7 @@ class AudioResult:
 
     def save(self, path: str | Path) -> Path:
         """Write atomically; audio peaking above full scale is scaled down rather than clipped."""
+        check_output_file(path, inputs=(self.source,))
         audio = self.audio
         peak = float(audio.abs().max()) if audio.numel() else 0.0
         if peak > 1.0:
@@ -163,7 +165,7 @@ class AudioOmni:
             )
         # Durations are compared in samples: a duration equal to the window is accepted, not lost to rounding.
         if samples > int(round(limit * self.sample_rate)):
-            raise AudioInputError(f"duration {duration:g} s is longer than this model's limit of {limit:.2f} s")
+            raise AudioInputError(f"duration {duration:g} s is longer than this model's limit of {limit:.4g} s")
         return math.ceil(samples / ratio), samples
 
     def _load_mono(self, audio: AudioLike, sample_rate: int | None, what: str, max_seconds: float) -> torch.Tensor:
@@ -171,11 +173,12 @@ class AudioOmni:
         the file header, before anything is decoded."""
         rate = source_rate(self.model)
         if isinstance(audio, (str, Path)):
-            wave, _ = load_audio(audio, sample_rate=rate, channels=1, max_seconds=max_seconds)
+            wave, _ = load_audio(audio, sample_rate=rate, channels=1, max_seconds=max_seconds, min_seconds=MIN_SECONDS)
         else:
             if sample_rate is None:
                 raise AudioInputError(f"{what}: an in-memory array needs its sample_rate")
-            wave, _ = prepare_audio(audio, sample_rate, rate, channels=1, max_seconds=max_seconds, name=what)
+            wave, _ = prepare_audio(audio, sample_rate, rate, channels=1, max_seconds=max_seconds, name=what,
+                                    min_seconds=MIN_SECONDS)  # fmt: skip
         return wave[0]
 
     def _progress(self, progress: bool | Callable[[int, int], None], total: int):
@@ -308,6 +311,12 @@ class AudioOmni:
 
         Frame-layout models (audio-omni-small) make durations beyond their window by continuing each window from
         the end of the previous one; the paper model makes at most its window."""
+        steps, cfg_scale, sampler, seed = check_sampling(steps, cfg_scale, sampler, seed)
+        check_generation(task, prompt, duration=duration, voice=voice, voice_text=voice_text,
+                         sync_features=sync_features)  # fmt: skip
+        if sync_features is not None and "sync" in self.roles:
+            sync = self.model.conditioner.conditioners[self.roles["sync"]]
+            sync_features = check_sync_features(sync_features, sync.n_frames_in, sync.feature_dim)
         steps, sampler = self._settings(steps, sampler)
         request = self.generation_request(task, prompt, voice, voice_sample_rate, voice_text, sync_features)
         task = request.task
@@ -364,6 +373,8 @@ class AudioOmni:
 
         The output has the source's duration. A source longer than the model's window is edited in windows that
         overlap by `sampling.overlap_seconds` and are cross-faded in the latent space, then decoded at once."""
+        steps, cfg_scale, sampler, seed = check_sampling(steps, cfg_scale, sampler, seed)
+        check_edit(audio, instruction)
         steps, sampler = self._settings(steps, sampler)
         whole = self.edit_request(audio, instruction, sample_rate)
         source, instruction = whole.source, whole.text
@@ -414,13 +425,17 @@ class AudioOmni:
                 bar.close()
         latents = (latents / weights.clamp(min=1e-6)).to(self.device)
         # Rendered relative to the source where the codec can (what the edit keeps keeps its own samples).
-        return self._finish(latents, samples, seed, source=source if self.windowed else None)
+        result = self._finish(latents, samples, seed, source=source if self.windowed else None)
+        if isinstance(audio, (str, Path)):
+            result.source = Path(audio).expanduser()
+        return result
 
     def understand(
         self, question: str, audio: AudioLike | None = None, video=None, *, sample_rate: int | None = None,
         max_new_tokens: int = 128,
     ) -> str:
         """Answer a question, optionally about audio, with the frozen MLLM alone (the DiT is not involved)."""
+        max_new_tokens = check_max_tokens(max_new_tokens)
         backbone = self.model.conditioner.conditioners[self.roles["mllm"]].model
         if backbone is None:
             raise AudioOmniError("this model was loaded without its MLLM; pass mllm_path to from_pretrained")
@@ -435,11 +450,12 @@ class AudioOmni:
                 )
             rate = backbone.audio_rate
             if isinstance(audio, (str, Path)):
-                wave, _ = load_audio(audio, sample_rate=rate, channels=1, max_seconds=300.0)
+                wave, _ = load_audio(audio, sample_rate=rate, channels=1, max_seconds=300.0, min_seconds=MIN_SECONDS)
             else:
                 if sample_rate is None:
                     raise AudioInputError("audio: an in-memory array needs its sample_rate")
-                wave, _ = prepare_audio(audio, sample_rate, rate, channels=1, max_seconds=300.0, name="audio")
+                wave, _ = prepare_audio(audio, sample_rate, rate, channels=1, max_seconds=300.0, name="audio",
+                                        min_seconds=MIN_SECONDS)  # fmt: skip
         own_format = backbone.question_prompt(check_text(question, "question")) if wave is None else None
         if own_format is not None:
             prompt = own_format

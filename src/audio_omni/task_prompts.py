@@ -14,6 +14,10 @@ from audio_omni.errors import InstructionError
 from audio_omni.tasks import GENERATION_TASKS, INSTRUCTION_EDITS
 
 SENTENCE_END = ".!?。！？"
+#: Longest prompt, instruction, transcript or question accepted. The paper's MLLM reads at most 2048 tokens and
+#: a token is rarely shorter than a character; the language model's cost grows faster than linearly with the
+#: length (a million characters ran for more than 9 minutes), so longer text is refused before any model runs.
+MAX_TEXT_CHARS = 2048
 
 EDIT_TEMPLATES = {
     "Add": "Add the sound of '{description}' to the input audio.",
@@ -49,6 +53,8 @@ _ALIASES = {
 
 
 def canonical_task(name: str) -> str:
+    if not isinstance(name, str):
+        raise InstructionError(f"a task or operation name must be text, got {type(name).__name__}")
     key = name.strip()
     if key in GENERATION_TASKS or key in INSTRUCTION_EDITS:
         return key
@@ -62,13 +68,25 @@ def canonical_task(name: str) -> str:
 
 
 def check_text(text: str, what: str) -> str:
-    """Reject empty text and text with no letters in any script (nothing a language model could read)."""
+    """Reject text that is not a string, empty, longer than MAX_TEXT_CHARS, or without letters in any script
+    (nothing a language model could read)."""
+    if text is not None and not isinstance(text, str):
+        raise InstructionError(f"the {what} must be text (str), got {type(text).__name__}")
     text = (text or "").strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise InstructionError(f"the {what} is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} are accepted")
     if not text:
         raise InstructionError(f"the {what} is empty")
     if not any(unicodedata.category(ch).startswith("L") for ch in text):
         raise InstructionError(f"the {what} {text!r} contains no words in any language")
     return text
+
+
+def optional_text(text: str | None, what: str) -> str:
+    """Text that may be empty (a V2A/V2M hint): "" or text that passes :func:`check_text`."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return ""
+    return check_text(text, what)
 
 
 def chat(system: str, user: str) -> str:
@@ -83,6 +101,8 @@ def edit_instruction(operation: str, description: str, target: str | None = None
     description = check_text(description, "sound description")
     if operation == "Style Transfer":
         target = check_text(target or "", "target sound for Style Transfer")
+    elif target is not None:
+        raise InstructionError(f"a target sound is only used by Style Transfer, not by {operation}")
     return EDIT_TEMPLATES[operation].format(description=description, target=target)
 
 
@@ -98,7 +118,7 @@ class PromptTemplates:
             if text[-1] not in SENTENCE_END:
                 text += "."
             return chat(self.system[task], text)
-        return chat(self.system[task], (text or "").strip())  # V2A/V2M: an optional hint
+        return chat(self.system[task], optional_text(text, "hint"))  # V2A/V2M: an optional hint
 
     def edit(self, instruction: str) -> str:
         return chat(self.system["EDIT"], check_text(instruction, "edit instruction"))

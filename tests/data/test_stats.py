@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
 from edit_sources import write_real_catalog
 from typer.testing import CliRunner
 
+from audio_omni.cli import app
 from audio_omni.data.build import BuildConfig, build
-from audio_omni.data.stats import PLOTS, load_manifest, stats_command, summarize
+from audio_omni.data.stats import PLOTS, load_manifest, summarize
 from audio_omni.errors import AudioOmniError
 
 
@@ -37,9 +37,7 @@ def test_summary_counts_match_the_manifest(built):
 
 
 def test_stats_command_prints_and_plots(built, tmp_path):
-    app = typer.Typer()
-    app.command()(stats_command)
-    result = CliRunner().invoke(app, [str(built), "--out", str(tmp_path / "plots")])
+    result = CliRunner().invoke(app, ["data", "stats", str(built), "--out", str(tmp_path / "plots")])
     assert result.exit_code == 0, result.output
     for heading in ("operation:", "language:", "target class:", "duration (s):", "loudness of target", "leak check:"):
         assert heading in result.output

@@ -44,8 +44,11 @@ def _flac(wave: np.ndarray, rate: int) -> bytes:
     return buf.getvalue()
 
 
-def write_pair_shards(directory: Path, rate: int = 16000, seconds: float = 1.0, n: int = 4) -> Path:
-    """Remove/Extract pairs: source = a + b/2, target = a (or b/2), with the paper's instructions."""
+def write_pair_shards(
+    directory: Path, rate: int = 16000, seconds: float = 1.0, n: int = 4, same_instruction: bool = False
+) -> Path:
+    """Remove/Extract pairs: source = a + b/2, target = a (or b/2), with the paper's instructions (all pairs of
+    a task with the same instruction when `same_instruction`)."""
     clips = real_clips(rate, n + 1, seconds)
     split = directory / "train"
     split.mkdir(parents=True, exist_ok=True)
@@ -58,7 +61,7 @@ def write_pair_shards(directory: Path, rate: int = 16000, seconds: float = 1.0, 
             key = f"pair{i:04d}"
             meta = {
                 "id": key, "split": "train", "task": task, "language": "en", "template_id": "paper", "held_out": False,
-                "instruction": f"{task} the sound of 'voice {i + 1}' from the input audio.",
+                "instruction": f"{task} the sound of 'voice {1 if same_instruction else i + 1}' from the input audio.",
                 "domain": "speech", "description": f"voice {i + 1}", "target_description": None,
                 "labels": {"target": "Speech", "present_before": ["Speech"], "present_after": ["Speech"]},
                 "region": None, "sample_rate": rate, "duration": seconds, "source_clip_ids": [f"c{i}", f"c{i + 1}"],

@@ -14,20 +14,24 @@ containers libsndfile cannot open (mp4/m4a/aac/webm/mkv, ...), with PyAV (FFmpeg
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import stat
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import soundfile as sf
-import torch
 
-from audio_omni.atomic import open_atomic
-from audio_omni.errors import AudioInputError
+from audio_omni.atomic import write_bytes_atomic
+from audio_omni.errors import AudioInputError, OutputError
+
+if TYPE_CHECKING:  # torch is imported only when a tensor is made: a file check costs no torch import
+    import torch
 
 __all__ = [
     "MIN_SAMPLE_RATE",
@@ -36,6 +40,7 @@ __all__ = [
     "AudioClippingWarning",
     "AudioInfo",
     "audio_info",
+    "check_audio_file",
     "duration_seconds",
     "load_audio",
     "prepare_audio",
@@ -66,6 +71,12 @@ _DEFAULT_SUBTYPES = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS"}
 _VORBIS_MAX_RATE = 200_000
 _OPUS_RATES = frozenset({8000, 12000, 16000, 24000, 48000})
 _BLOCK_SECONDS = 0.4  # BS.1770 gating block, pyloudnorm's default
+
+
+def _is_tensor(value: Any) -> bool:
+    # A tensor can only exist once torch is imported, so this never imports it.
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 class AudioClippingWarning(UserWarning):
@@ -147,6 +158,84 @@ def _probe_soundfile(p: Path) -> AudioInfo:
     )
 
 
+# Declared data sizes that mean "unknown" (a writer that could not seek back: a pipe, a live recording).
+_UNKNOWN_RIFF_SIZES = frozenset({0, 0xFFFFFFFF})
+_RIFF_SIZE_PLACEHOLDER = 0x7FFFF000  # and sizes this large, which streaming writers put there instead
+
+
+def _chunks(fh, byteorder: str):
+    """(id, size) of each chunk of a RIFF or IFF file after its 12-byte header, with the file positioned at
+    the chunk's body; the next step seeks past the body (and its pad byte), whatever the caller read of it."""
+    position = 12
+    while True:
+        fh.seek(position)
+        header = fh.read(8)
+        if len(header) < 8:
+            return
+        size = int.from_bytes(header[4:], byteorder)
+        yield header[:4], size
+        position += 8 + size + (size & 1)
+
+
+def _riff_declared_frames(fh) -> int | None:
+    """Frames the ``data`` chunk of a RIFF/WAVE file declares (None: the header does not say)."""
+    block = None
+    for chunk, size in _chunks(fh, "little"):
+        if chunk == b"fmt ":
+            body = fh.read(16)
+            block = int.from_bytes(body[12:14], "little") if len(body) == 16 else None  # bytes per frame
+        elif chunk == b"data":
+            if not block or size in _UNKNOWN_RIFF_SIZES or size >= _RIFF_SIZE_PLACEHOLDER:
+                return None
+            return size // block
+    return None
+
+
+def _aiff_declared_frames(fh) -> int | None:
+    """``numSampleFrames`` of an AIFF/AIFC ``COMM`` chunk (None: no such chunk)."""
+    for chunk, _size in _chunks(fh, "big"):
+        if chunk == b"COMM":
+            body = fh.read(6)
+            return int.from_bytes(body[2:6], "big") if len(body) == 6 else None
+    return None
+
+
+def _declared_frames(p: Path) -> int | None:
+    """Frames an uncompressed WAV or AIFF header declares; None for other formats or when it does not say."""
+    with open(p, "rb") as fh:
+        head = fh.read(12)
+        if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+            return _riff_declared_frames(fh)
+        if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+            return _aiff_declared_frames(fh)
+    return None
+
+
+def _refuse_truncated(p: Path, info: AudioInfo, held: int) -> None:
+    """A file that holds fewer frames than its header declares was cut short (an interrupted copy or
+    download): refuse it rather than silently use part of it."""
+    declared = _declared_frames(p) if info.backend == "soundfile" else None
+    if declared is None or held >= declared:
+        return
+    raise AudioInputError(
+        f"'{p}' is truncated: its header declares {declared / info.sample_rate:.2f} s ({declared} samples) but "
+        f"the file holds only {held / info.sample_rate:.2f} s; copy or download it again"
+    )
+
+
+def _refuse_short_decode(info: AudioInfo, decoded: int, name: str) -> None:
+    """Compressed files (MP3, ...) cut short still open, and their header states the full length: compare.
+    The tolerance covers encoder delay and padding, which make the decoded length differ slightly."""
+    if info.backend != "soundfile" or not info.frames:
+        return
+    tolerance = max(0.02 * info.frames, 0.05 * info.sample_rate)
+    if info.frames - decoded > tolerance:
+        raise AudioInputError(
+            f"{name} is truncated: its header declares {info.frames / info.sample_rate:.2f} s but only "
+            f"{decoded / info.sample_rate:.2f} s decode; copy or download it again"
+        )
+
+
 def _av_open(p: Path):
     import av  # imported lazily: only needed for containers libsndfile cannot read
 
@@ -187,11 +276,15 @@ def _av_info(container, stream, p: Path) -> AudioInfo:
 
 
 def _probe(p: Path) -> AudioInfo:
-    """Read the header with soundfile, else with PyAV. Raises AudioInputError for unreadable files."""
+    """Read the header with soundfile, else with PyAV. Raises AudioInputError for unreadable files and for
+    WAV/AIFF files cut short (libsndfile reports the frames a file holds, not those its header declares)."""
     try:
-        return _probe_soundfile(p)
+        info = _probe_soundfile(p)
     except Exception as exc:  # libsndfile raises several types; fall back to FFmpeg
         sf_error = exc
+    else:
+        _refuse_truncated(p, info, info.frames or 0)
+        return info
     try:
         with _av_open(p) as container:
             stream = _av_audio_stream(container, p)
@@ -235,14 +328,24 @@ def _check_channels_arg(channels: Any, what: str) -> int | None:
     return int(channels)
 
 
-def _check_duration(duration: float | None, max_seconds: float | None, what: str) -> None:
-    if max_seconds is None or duration is None:
+def _check_duration(
+    duration: float | None, max_seconds: float | None, what: str, min_seconds: float | None = None
+) -> None:
+    if duration is None:
         return
-    if duration > max_seconds:
+    if max_seconds is not None and duration > max_seconds:
+        raise AudioInputError(f"{what} is {duration:.1f} s long, longer than the {max_seconds:g} s limit; trim it")
+    if min_seconds is not None and duration < min_seconds:
         raise AudioInputError(
-            f"{what} is {duration:.1f} s long, longer than the {max_seconds:g} s limit "
-            f"(trim it, or raise max_seconds)"
+            f"{what} is {duration:.3g} s long, shorter than the {min_seconds:g} s minimum"
         )
+
+
+def _check_limits(min_seconds: float | None, max_seconds: float | None, what: str) -> None:
+    if max_seconds is not None and not max_seconds > 0:
+        raise AudioInputError(f"{what}: max_seconds must be positive or None, got {max_seconds!r}")
+    if min_seconds is not None and not (min_seconds >= 0 and (max_seconds is None or min_seconds <= max_seconds)):
+        raise AudioInputError(f"{what}: min_seconds must be between 0 and max_seconds, got {min_seconds!r}")
 
 
 def audio_info(path: str | os.PathLike) -> AudioInfo:
@@ -253,6 +356,25 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
         raise AudioInputError(
             f"'{p}' has an invalid header ({info.channels} channels at {info.sample_rate} Hz)"
         )
+    return info
+
+
+def check_audio_file(
+    path: str | os.PathLike, min_seconds: float | None = None, max_seconds: float | None = None
+) -> AudioInfo:
+    """Everything about a file that its header can tell, checked without decoding: it exists, is readable and
+    whole (not cut short), has channels, a supported rate, samples, and a duration within the limits.
+    Callers run this before loading a model, so a bad file costs milliseconds."""
+    _check_limits(min_seconds, max_seconds, "check_audio_file")
+    p = _check_path(path)
+    name = f"audio file '{p}'"
+    info = _probe(p)
+    if info.channels <= 0:
+        raise AudioInputError(f"{name} has no audio channels in its header")
+    _check_sample_rate(info.sample_rate, name)
+    if info.frames == 0:
+        raise AudioInputError(f"{name} contains no audio (0 samples)")
+    _check_duration(info.duration, max_seconds, name, min_seconds)
     return info
 
 
@@ -308,9 +430,7 @@ def _decode_pyav(p: Path, max_seconds: float | None) -> tuple[np.ndarray, int]:
             for out in resampler.resample(frame):
                 take(out)
             if limit is not None and total > limit:
-                raise AudioInputError(
-                    f"'{p}' is longer than the {max_seconds:g} s limit (trim it, or raise max_seconds)"
-                )
+                raise AudioInputError(f"'{p}' is longer than the {max_seconds:g} s limit; trim it")
         if resampler is not None:
             for out in resampler.resample(None):
                 take(out)
@@ -334,27 +454,22 @@ def load_audio(
     channels: int | None = None,
     max_seconds: float | None = 600.0,
     allow_silent: bool = True,
+    min_seconds: float | None = None,
 ) -> tuple[torch.Tensor, int]:
     """Load an audio file as float32 ``[channels, samples]`` in ``[-1, 1]`` and its sample rate.
 
     ``sample_rate``: resample (soxr, high quality) to this rate; None keeps the file's rate.
     ``channels``: 1 averages to mono, 2 duplicates mono / keeps stereo / downmixes surround; None keeps
     the file's channels. ``max_seconds``: refuse longer files (checked from the header before decoding);
-    None means no limit. ``allow_silent=False`` refuses files whose peak is below -80 dBFS.
+    None means no limit. ``min_seconds``: refuse shorter files. ``allow_silent=False`` refuses files whose
+    peak is below -80 dBFS. A file that decodes to less than its header declares is refused as truncated.
     """
     target_sr = _check_target_rate(sample_rate, "load_audio")
     target_ch = _check_channels_arg(channels, "load_audio")
-    if max_seconds is not None and not max_seconds > 0:
-        raise AudioInputError(f"load_audio: max_seconds must be positive or None, got {max_seconds!r}")
-    p = _check_path(path)
+    _check_limits(min_seconds, max_seconds, "load_audio")
+    info = check_audio_file(path, min_seconds, max_seconds)
+    p = info.path
     name = f"audio file '{p}'"
-    info = _probe(p)
-    if info.channels <= 0:
-        raise AudioInputError(f"{name} has no audio channels in its header")
-    _check_sample_rate(info.sample_rate, name)
-    if info.frames == 0:
-        raise AudioInputError(f"{name} contains no audio (0 samples)")
-    _check_duration(info.duration, max_seconds, name)
     if target_ch is not None and target_ch > 2 and target_ch != info.channels:
         raise AudioInputError(
             f"{name} has {info.channels} channels; cannot convert to {target_ch} (only to 1 or 2)"
@@ -391,6 +506,8 @@ def load_audio(
 
     if max_frames is not None and data.shape[1] > max_frames:
         _check_duration(data.shape[1] / sr, max_seconds, name)
+    _refuse_short_decode(info, data.shape[1], name)
+    _check_duration(data.shape[1] / sr, None, name, min_seconds)
     out = _finish(data, sr, target_sr, target_ch, allow_silent, name, clip_warn=True)
     return out, (target_sr or sr)
 
@@ -400,9 +517,27 @@ def load_audio(
 # --------------------------------------------------------------------------------------------------
 
 
+def _refuse_ambiguous_integers(arr: np.ndarray, what: str) -> None:
+    """Integer PCM is scaled by its dtype's full scale (int16 by 2**15, int32 by 2**31). A 32- or 64-bit array
+    whose values all fit in 16 bits is almost always 16-bit audio that was widened on the way (``np.array`` of
+    Python ints, ``torch.tensor(list)``); scaling it by 2**31 or 2**63 would make it silence. Refuse it and
+    say how to state what it is, rather than guess."""
+    if arr.dtype.itemsize < 4 or arr.size == 0:
+        return
+    low, high = int(arr.min()), int(arr.max())
+    fits = high < 2**16 if arr.dtype.kind == "u" else low >= -(2**15) and high < 2**15
+    if fits:
+        raise AudioInputError(
+            f"{what} is {arr.dtype} but every value fits in 16 bits (range {low}..{high}): its scale is "
+            f"ambiguous; pass 16-bit samples as int16 (e.g. .astype(np.int16)) or floats in [-1, 1]"
+        )
+
+
 def _to_float_numpy(audio: Any, what: str) -> np.ndarray:
     """Copy any array-like to a float32 numpy array, scaling integer PCM to [-1, 1]."""
-    if isinstance(audio, torch.Tensor):
+    if _is_tensor(audio):
+        import torch
+
         t = audio.detach()
         if t.is_complex():
             raise AudioInputError(f"{what} is complex-valued; give real samples")
@@ -419,6 +554,8 @@ def _to_float_numpy(audio: Any, what: str) -> np.ndarray:
     kind = arr.dtype.kind
     if kind == "f":
         return arr.astype(np.float32, copy=False)
+    if kind in "iu":
+        _refuse_ambiguous_integers(arr, what)
     if kind == "i":
         bits = arr.dtype.itemsize * 8
         return (arr.astype(np.float64) / float(2 ** (bits - 1))).astype(np.float32)
@@ -568,6 +705,8 @@ def _finish(
     if target_sr is not None and target_sr != sr:
         data = resample(data, sr, target_sr)
         np.clip(data, -1.0, 1.0, out=data)  # resampling can overshoot a full-scale input slightly
+    import torch
+
     return torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32))
 
 
@@ -580,13 +719,15 @@ def prepare_audio(
     allow_silent: bool = True,
     channels_first: bool | None = None,
     name: str = "audio array",
+    min_seconds: float | None = None,
 ) -> tuple[torch.Tensor, int]:
     """Validate and convert an in-memory array exactly like :func:`load_audio` does a file.
 
     Accepts numpy arrays or torch tensors shaped ``[T]``, ``[C, T]`` or ``[T, C]`` (recognised when
-    obviously channels-last, or forced with ``channels_first``). Integer PCM is scaled to [-1, 1].
-    Returns a new float32 ``[channels, samples]`` tensor on CPU and its sample rate; the input is never
-    modified.
+    obviously channels-last, or forced with ``channels_first``). Integer PCM is scaled to [-1, 1] by its
+    dtype's full scale; 32- and 64-bit integer arrays whose values all fit in 16 bits are refused as
+    ambiguous (see :func:`_to_float_numpy`). Returns a new float32 ``[channels, samples]`` tensor on CPU
+    and its sample rate; the input is never modified.
     """
     if isinstance(sample_rate_in, bool) or not isinstance(sample_rate_in, (int, np.integer, float)):
         raise AudioInputError(f"{name}: sample_rate_in must be an integer, got {sample_rate_in!r}")
@@ -594,13 +735,12 @@ def prepare_audio(
     _check_sample_rate(sr_in, name)
     target_sr = _check_target_rate(sample_rate_out, name)
     target_ch = _check_channels_arg(channels, name)
-    if max_seconds is not None and not max_seconds > 0:
-        raise AudioInputError(f"{name}: max_seconds must be positive or None, got {max_seconds!r}")
+    _check_limits(min_seconds, max_seconds, name)
     arr = _to_float_numpy(audio, name)
     if arr.size == 0:
         raise AudioInputError(f"{name} is empty (shape {tuple(arr.shape)})")
     data = _as_channels_first(arr, name, channels_first)
-    _check_duration(data.shape[1] / sr_in, max_seconds, name)
+    _check_duration(data.shape[1] / sr_in, max_seconds, name, min_seconds)
     out = _finish(data, sr_in, target_sr, target_ch, allow_silent, name, clip_warn=True)
     return out, (target_sr or sr_in)
 
@@ -675,22 +815,18 @@ def save_audio(
     data = _clip(data, what, warn=True)
 
     if p.is_dir():
-        raise AudioInputError(f"save_audio: '{p}' is a directory")
+        raise OutputError(f"save_audio: '{p}' is a directory")
+    # Encode in memory first: libsndfile reports a failing file write only through callbacks that print
+    # tracebacks and go on, so the file itself is written with plain OS calls whose errors we catch.
+    encoded = io.BytesIO()
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(encoded, np.ascontiguousarray(data.T), sr, format=fmt, subtype=st)
+    except (OSError, sf.SoundFileError, RuntimeError, ValueError, TypeError) as exc:
+        raise AudioInputError(f"save_audio: cannot encode audio for '{p}' as {fmt}/{st}: {_short(exc)}") from None
+    try:
+        write_bytes_atomic(p, encoded.getvalue())
     except OSError as exc:
-        raise AudioInputError(
-            f"save_audio: cannot create directory '{p.parent}': {exc.strerror or exc}"
-        ) from None
-    try:
-        with open_atomic(p, "w+b") as fh:
-            sf.write(fh, np.ascontiguousarray(data.T), sr, format=fmt, subtype=st)
-    except BaseException as exc:
-        if isinstance(exc, (sf.SoundFileError, RuntimeError, ValueError, TypeError)) and not isinstance(
-            exc, AudioInputError
-        ):
-            raise AudioInputError(f"save_audio: cannot write '{p}' as {fmt}/{st}: {_short(exc)}") from None
-        raise
+        raise OutputError(f"cannot write '{p}': {exc.strerror or _short(exc)}; nothing was written") from None
     return p
 
 
@@ -701,7 +837,9 @@ def save_audio(
 
 def _like(original: Any, data: np.ndarray) -> Any:
     """Return ``data`` as the same kind of object (tensor/array, dtype, device) as ``original``."""
-    if isinstance(original, torch.Tensor):
+    if _is_tensor(original):
+        import torch
+
         dtype = original.dtype if original.is_floating_point() else torch.float32
         return torch.from_numpy(data).to(device=original.device, dtype=dtype)
     return data

@@ -23,16 +23,16 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
-import typer
 
 from audio_omni.atomic import open_atomic, write_text_atomic
+from audio_omni.data.catalog import read_catalog
 from audio_omni.data.filters import FilterSettings, QualityFilters
 from audio_omni.data.instructions import LANGUAGES, choose, render
 from audio_omni.data.mixer import MixSettings, dequantise, lufs
@@ -42,7 +42,10 @@ from audio_omni.data.splits import SPLITS, leak_check, pair_split
 from audio_omni.errors import AudioOmniError
 from audio_omni.paths import cache_dir
 
-__all__ = ["BuildConfig", "BuildResult", "Unit", "build", "build_command", "finalize", "plan_units", "schedule"]
+__all__ = [
+    "SPEECH_ENGINES", "BuildConfig", "BuildResult", "Unit", "build", "default_catalog", "finalize", "plan_units",
+    "schedule",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ OFFICIAL_TRIPLET = {
     "Extract": {"mixed": "source", "target": "target", "residual": "residual"},
 }
 WORK_DIR = ".build"
+#: Text-to-speech engines the build can voice speech with.
+SPEECH_ENGINES = ("piper", "kokoro", "espeak")
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class BuildConfig:
     pairs_per_shard: int = 100
     catalog: str | None = None
     max_scores: int = 60
-    speech_engines: tuple[str, ...] = ("piper", "kokoro", "espeak")
+    speech_engines: tuple[str, ...] = SPEECH_ENGINES
     recorded_speech: bool = True
     use_flagged: bool = False
     tagger: bool = True
@@ -80,6 +85,9 @@ class BuildConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "splits", _chosen_splits(self.splits))
+        unknown = sorted(set(self.speech_engines) - set(SPEECH_ENGINES))
+        if unknown:
+            raise AudioOmniError(f"unknown speech engine(s) {unknown}; choose from {', '.join(SPEECH_ENGINES)}")
 
     def settings(self) -> MixSettings:
         return MixSettings(sample_rate=self.sample_rate, seconds=self.seconds)
@@ -180,7 +188,8 @@ class _Worker:
         self.synth = Synthesizer(config.settings())
         self.filters = QualityFilters(config.sample_rate, FilterSettings(tagger=config.tagger))
 
-    def unit(self, unit: Unit) -> tuple[list[tuple[str, dict[str, bytes]]], dict]:
+    def unit(self, unit: Unit, on_pair=None) -> tuple[list[tuple[str, dict[str, bytes]]], dict]:
+        """The pairs of one shard and its report; ``on_pair()`` is called after each pair index (progress)."""
         cfg = self.config
         self.filters.reset_scope()
         before = Counter(self.filters.counts)
@@ -210,6 +219,8 @@ class _Worker:
             else:
                 dropped += 1
                 log.warning("pair %d (%s) dropped after %d attempts", index, task, cfg.max_attempts)
+            if on_pair is not None:
+                on_pair()
         rejected = Counter(self.filters.counts)
         rejected.subtract(before)
         report = {
@@ -251,19 +262,25 @@ class _Worker:
 
 
 _WORKER: _Worker | None = None
+#: Where a worker process reports each finished pair index (the parent's progress bar moves per pair, not per
+#: shard of a hundred pairs); None in the parent process, which counts its own.
+_PAIRS_DONE = None
 
 
-def _init_worker(config: BuildConfig, library: SourceLibrary, level: int) -> None:
-    global _WORKER
+def _init_worker(config: BuildConfig, library: SourceLibrary, level: int, pairs_done=None) -> None:
+    global _WORKER, _PAIRS_DONE
+    _PAIRS_DONE = pairs_done
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     _WORKER = _Worker(config, library)
 
 
-def _run_unit(args: tuple[Unit, str]) -> tuple[str, int, dict]:
+def _run_unit(args: tuple[Unit, str], on_pair=None) -> tuple[str, int, dict]:
     unit, out = args
     assert _WORKER is not None
-    samples, report = _WORKER.unit(unit)
+    if on_pair is None and _PAIRS_DONE is not None:
+        on_pair = lambda: _PAIRS_DONE.put(1)  # noqa: E731
+    samples, report = _WORKER.unit(unit, on_pair)
     root = Path(out)
     _write_json(root / WORK_DIR / (unit.name.replace("/", "__") + ".json"), report)
     write_shard(root / unit.name, samples)
@@ -328,10 +345,13 @@ def build(
         raise AudioOmniError("--workers must be at least 1")
     start = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     catalog = Path(config.catalog) if config.catalog else None
     if catalog is not None and not catalog.is_file():
         raise AudioOmniError(f"catalogue {catalog} not found; run `audio-omni data sources` first or pass --catalog")
+    if catalog is not None and next(read_catalog(catalog), None) is None:
+        raise AudioOmniError(f"catalogue {catalog} holds no clips; run `audio-omni data sources` (its summary says "
+                             "why clips were skipped) or pass another --catalog")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
     if library is None:
         library = SourceLibrary.build(catalog, config.settings(), config.max_scores, config.speech_engines,
                                       config.recorded_speech, config.use_flagged)  # fmt: skip
@@ -347,23 +367,33 @@ def build(
     try:
         if workers == 1 or len(todo) <= 1:
             _init_worker(config, library, level)
-            results = (_run_unit((u, str(out))) for u in todo)
-            for name, n, _ in results:
-                written += n
-                bar.update(len(next(u for u in todo if u.name == name).indices))
+            for unit in todo:
+                written += _run_unit((unit, str(out)), on_pair=lambda: bar.update(1))[1]
         else:
             ctx = mp.get_context("spawn")  # no forked onnxruntime/espeak state; same behaviour on every OS
-            sizes = {u.name: len(u.indices) for u in todo}
-            with ctx.Pool(min(workers, len(todo)), initializer=_init_worker, initargs=(config, library, level)) as pool:
-                for name, n, _ in pool.imap_unordered(_run_unit, [(u, str(out)) for u in todo]):
-                    written += n
-                    bar.update(sizes[name])
+            pairs_done = ctx.SimpleQueue()
+            counter = threading.Thread(target=_count_pairs, args=(pairs_done, bar), daemon=True)
+            counter.start()
+            try:
+                with ctx.Pool(min(workers, len(todo)), initializer=_init_worker,
+                              initargs=(config, library, level, pairs_done)) as pool:  # fmt: skip
+                    for _name, n, _ in pool.imap_unordered(_run_unit, [(u, str(out)) for u in todo]):
+                        written += n
+            finally:
+                pairs_done.put(None)
+                counter.join()
     finally:
         bar.close()
     finalized = all((out / u.name).is_file() for u in units)
     report = finalize(out, units, library) if finalized else {}
     return BuildResult(out, len(units), len(todo), len(mine) - len(todo), written, finalized,
                        time.perf_counter() - start, report)  # fmt: skip
+
+
+def _count_pairs(pairs_done, bar) -> None:
+    """Move the progress bar by the pairs the worker processes report, until the None that ends the build."""
+    while pairs_done.get() is not None:
+        bar.update(1)
 
 
 def finalize(out: Path, units: list[Unit], library: SourceLibrary) -> dict:
@@ -414,62 +444,3 @@ def finalize(out: Path, units: list[Unit], library: SourceLibrary) -> dict:
     }
     _write_json(out / "stats.json", stats)
     return stats
-
-
-def build_command(
-    out: Annotated[Path, typer.Option(help="output folder for shards, manifest.jsonl and stats.json")],
-    pairs: Annotated[int, typer.Option(min=1, help="number of pair indices (0..N-1) in the whole build")],
-    seed: Annotated[int, typer.Option(help="build seed; pair i depends only on (seed, i)")] = 0,
-    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
-    shard_index: Annotated[int, typer.Option(min=0, help="this job's index in a job array")] = 0,
-    num_shards: Annotated[int, typer.Option(min=1, help="jobs in the job array (each takes every K-th shard)")] = 1,
-    catalog: Annotated[
-        Path | None, typer.Option(help="source catalogue (default: <cache>/sources/catalog.jsonl)")
-    ] = None,
-    pairs_per_shard: Annotated[int, typer.Option(min=1, help="pairs per tar shard")] = 100,
-    sample_rate: Annotated[int, typer.Option(min=8000, help="sample rate of every pair (Hz)")] = 22050,
-    seconds: Annotated[float, typer.Option(min=1.0, help="length of every pair (s)")] = 6.0,
-    max_scores: Annotated[int, typer.Option(min=0, help="music21 scores rendered into stems (0: none)")] = 60,
-    speech_engine: Annotated[
-        list[str] | None, typer.Option(help="TTS engines to use: piper, kokoro, espeak (repeatable; default all)")
-    ] = None,
-    tagger: Annotated[bool, typer.Option(help="tagger-agreement filter (YAMNet) on sound foregrounds")] = True,
-    split: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="build only this split: train, valid or test (repeatable; default all); its shards are "
-            "byte-identical to those of a build of every split"
-        ),
-    ] = None,
-    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
-) -> None:
-    """Build exact (source, instruction, target) pairs into webdataset shards (deterministic, resumable)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    splits = _chosen_splits(split) if split else SPLITS
-    if catalog is None:
-        catalog = default_catalog()
-        if not catalog.is_file():
-            raise AudioOmniError(
-                f"no source catalogue at {catalog}: run `audio-omni data sources` first, or pass --catalog"
-            )
-    engines = tuple(speech_engine) if speech_engine else ("piper", "kokoro", "espeak")
-    unknown = set(engines) - {"piper", "kokoro", "espeak"}
-    if unknown:
-        raise AudioOmniError(f"unknown speech engine(s) {sorted(unknown)}; choose from piper, kokoro, espeak")
-    config = BuildConfig(pairs=pairs, seed=seed, sample_rate=sample_rate, seconds=seconds,
-                         pairs_per_shard=pairs_per_shard, catalog=str(catalog), max_scores=max_scores,
-                         speech_engines=engines, tagger=tagger, splits=splits)  # fmt: skip
-    result = build(out, config, workers=workers, shard_index=shard_index, num_shards=num_shards, progress=progress)
-    done = result.units_done_now
-    typer.echo(f"{out}: {done} shard(s) built now ({result.pairs_written_now} pairs), {result.units_skipped} already "
-               f"there; {result.seconds:.1f} s")  # fmt: skip
-    if result.finalized:
-        r = result.report
-        typer.echo(f"complete: {r['pairs']} pairs in {r['shards']} shards; manifest.jsonl and stats.json written")
-        typer.echo(f"  per split: {r['per_split']}")
-        typer.echo(f"  per task: {r['per_task']}")
-        typer.echo(f"  per language: {r['per_language']}")
-        typer.echo(f"  filters: {r['filters']}; dropped: {r['dropped']}")
-        typer.echo(f"  leak check: {'ok' if r['leak_check']['ok'] else 'LEAK ' + str(r['leak_check'])}")
-    else:
-        typer.echo("not complete yet: the run that finishes the last shard writes manifest.jsonl and stats.json")

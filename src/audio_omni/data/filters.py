@@ -7,7 +7,7 @@ In order (the first failing check names the rejection):
 * ``loudness``: the source or target integrated loudness lies outside a window;
 * ``snr``: the foreground-to-rest loudness ratio of a mixture is outside a range (inaudible or swamping);
 * ``tagger``: for sound clips, the frozen YAMNet tagger does not hear the labelled class in the foreground
-  (checked only when the tagger is installed; the report says whether it ran);
+  (checked only when the tagger is installed; the report says whether it ran, and why not);
 * ``duplicate``: the pair sounds like one already kept in the same shard (coarse spectral fingerprint).
   The scope is the shard so that shards stay independent of each other (parallel, resumable builds).
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audio_omni.data.mixer import SILENT_LUFS, active_fraction, dequantise, lufs
+from audio_omni.errors import AssetError
 
 __all__ = ["FilterSettings", "QualityFilters", "fingerprint", "REASONS"]
 
@@ -67,15 +68,22 @@ class QualityFilters:
         self.passed = 0
         self._seen: list[np.ndarray] = []
         self._tagger = None
-        self.tagger_active = False
+        #: "active", "off" (not asked for) or "unavailable: <why>" (a package or asset of the judges extra is
+        #: missing); any other failure to load raises, so a broken judge never passes for an absent one.
+        self.tagger_state = "off"
         if self.settings.tagger:
             try:
                 from audio_omni.judges.yamnet import YamnetTagger
 
                 self._tagger = YamnetTagger.from_installed(threads=1)
-                self.tagger_active = True
-            except Exception as exc:  # not installed: the filter is reported as off, never silently "passed"
+                self.tagger_state = "active"
+            except (AssetError, ImportError) as exc:  # the judges extra is absent: reported, never "passed"
+                self.tagger_state = f"unavailable: {exc}"
                 log.warning("tagger-agreement filter off: %s", exc)
+
+    @property
+    def tagger_active(self) -> bool:
+        return self.tagger_state == "active"
 
     def reset_scope(self) -> None:
         """Forget fingerprints (called at each new shard)."""
@@ -136,4 +144,5 @@ class QualityFilters:
             "passed": self.passed,
             "rejected": {r: int(self.counts.get(r, 0)) for r in REASONS},
             "tagger_active": self.tagger_active,
+            "tagger_state": self.tagger_state,
         }

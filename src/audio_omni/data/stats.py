@@ -1,4 +1,4 @@
-"""``audio-omni data stats``: what a pair build holds, as tables and plots.
+"""What a pair build holds (``audio-omni data stats``), as tables and plots.
 
 Distributions of target class, operation, instruction language, domain, split, duration and loudness, read from
 the build's ``manifest.jsonl`` (plus the filter counts of ``stats.json`` when present). Plots are PNG files made
@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
-import typer
 
 from audio_omni.atomic import atomic_path
 from audio_omni.errors import AudioOmniError
 
-__all__ = ["PLOTS", "load_manifest", "summarize", "plot_summary", "stats_command"]
+__all__ = ["PLOTS", "load_manifest", "summarize", "plot_summary"]
 
 PLOTS = ("classes", "operations", "languages", "durations", "loudness")
 
@@ -131,40 +129,3 @@ def plot_summary(summary: dict, out: Path, top_classes: int = 30) -> list[Path]:
     written.append(_save(fig, out / "loudness.png"))
     plt.close(fig)
     return written
-
-
-def _table(title: str, counts: dict, total: int, limit: int | None = None) -> None:
-    typer.echo(f"{title}:")
-    items = list(counts.items())
-    for name, n in items[:limit]:
-        typer.echo(f"  {n:7d}  {100 * n / max(1, total):5.1f}%  {name}")
-    if limit is not None and len(items) > limit:
-        typer.echo(f"  ... and {len(items) - limit} more")
-
-
-def stats_command(
-    data: Annotated[Path, typer.Argument(help="a pair build folder (holding manifest.jsonl)")],
-    out: Annotated[Path | None, typer.Option(help="folder for the PNG plots (default: DATA/plots)")] = None,
-) -> None:
-    """Print and plot the class, operation, language, duration and loudness distributions of a pair build."""
-    records = load_manifest(data)
-    summary = summarize(records)
-    total = summary["pairs"]
-    typer.echo(f"{data}: {total} pairs")
-    _table("split", summary["per_split"], total)
-    _table("operation", summary["per_task"], total)
-    _table("language", summary["per_language"], total)
-    _table("domain", summary["per_domain"], total)
-    _table("held out of training", summary["held_out"], total)
-    _table("target class", summary["per_class"], total, limit=25)
-    typer.echo(f"duration (s): {summary['duration_s']}")
-    for key, desc in summary["loudness_lufs"].items():
-        typer.echo(f"loudness of {key} (LUFS): {desc}")
-    build_stats = Path(data) / "stats.json" if Path(data).is_dir() else None
-    if build_stats is not None and build_stats.is_file():
-        stats = json.loads(build_stats.read_text(encoding="utf-8"))
-        typer.echo(f"filters: {stats.get('filters')}; dropped: {stats.get('dropped')}")
-        typer.echo(f"leak check: {stats.get('leak_check')}")
-    plots_dir = out if out is not None else (Path(data) if Path(data).is_dir() else Path(data).parent) / "plots"
-    for path in plot_summary(summary, plots_dir):
-        typer.echo(f"plot: {path}")

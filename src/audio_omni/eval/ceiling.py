@@ -38,26 +38,38 @@ class CodecCeiling:
     def __call__(self, item, source, target, sample_rate, seed=0):
         if target is None:
             return None
-        return reconstruct(self.codec, target, sample_rate)
+        return reconstruct(self.codec, target, sample_rate, source=None if item.is_generation else source)
 
 
-def reconstruct(codec, wave: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
-    """``wave`` ([C, T] at ``sample_rate``) encoded and decoded by ``codec``; returns (audio, codec rate)."""
+def reconstruct(codec, wave: np.ndarray, sample_rate: int, source: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """``wave`` ([C, T] at ``sample_rate``) encoded and decoded by ``codec``; returns (audio, codec rate). With
+    the edit's ``source``, the latents are rendered relative to it (``codec.decode_edit``), as the model renders
+    its own edits."""
     from audio_omni.audio.io import prepare_audio
     from audio_omni.models.codecs.base import VariationalCodec
 
-    x, _ = prepare_audio(wave, sample_rate, codec.sample_rate, channels=codec.audio_channels, max_seconds=None,
-                         name="target")
+    def fit(audio: np.ndarray, name: str) -> torch.Tensor:
+        x, _ = prepare_audio(audio, sample_rate, codec.sample_rate, channels=codec.audio_channels,
+                             max_seconds=None, name=name)
+        return x
+
+    x = fit(wave, "target")
     length = x.shape[-1]
     ratio = codec.downsampling_ratio
     x = torch.nn.functional.pad(x, (0, -length % ratio))  # whole latent frames
     param = next(codec.parameters(), None)
-    x = x[None].to(param.device if param is not None else "cpu")
+    device = param.device if param is not None else "cpu"
+    x = x[None].to(device)
     with torch.no_grad():
         # A VAE's posterior mean: a ceiling must not depend on a draw.
         latents = codec.posterior(x)[0] if isinstance(codec, VariationalCodec) else codec.encode(x)
-        audio = codec.decode(latents)[0, :, :length].float().cpu().numpy()
-    return audio, codec.sample_rate
+        if source is None:
+            audio = codec.decode(latents)
+        else:
+            s = fit(source, "source")[..., : x.shape[-1]]
+            s = torch.nn.functional.pad(s, (0, x.shape[-1] - s.shape[-1]))[None].to(device)
+            audio = codec.decode_edit(latents, s)
+    return audio[0, :, :length].float().cpu().numpy(), codec.sample_rate
 
 
 def load_ceiling(spec: str) -> CodecCeiling:

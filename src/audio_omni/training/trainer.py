@@ -123,13 +123,23 @@ class FlowObjective(nn.Module):
             # Train the unconditional branch the sampler uses for guidance: an all-zero context, same mask.
             keep = (torch.rand(len(batch.items), generator=gen) >= cfg.cfg_dropout).to(device)
             cond.cross = cond.cross * keep[:, None, None].to(cond.cross.dtype)
-        t = sample_timesteps(latents.shape[0], cfg.timesteps, gen).to(device)
+        t = draw_timesteps(cfg, batch.from_source, gen).to(device)
         noise = torch.randn(latents.shape, generator=gen).to(device)
         start = model.flow_start(cond, noise, batch.from_source)  # noise, or the source plus noise (edits)
         x_t = interpolate(latents, start, t)
         velocity = model.training_velocity(x_t, t, cond)
         weights = data_prediction_weights(t) if model.dit.config.prediction == "data" else None
         return flow_loss(velocity.float(), latents, start, frame_mask, weights)
+
+
+def draw_timesteps(cfg: TrainConfig, from_source: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Training timesteps [B]; items whose flow starts at their source (`from_source`) draw theirs with the mean
+    `cfg.source_timestep_mean` (see TrainConfig)."""
+    t = sample_timesteps(len(from_source), cfg.timesteps, generator)
+    if cfg.source_timestep_mean and bool(from_source.any()):
+        late = sample_timesteps(len(from_source), cfg.timesteps, generator, mean=cfg.source_timestep_mean)
+        t = torch.where(from_source.cpu(), late, t)
+    return t
 
 
 def trainable_parameters(module: nn.Module) -> list[nn.Parameter]:
@@ -196,7 +206,12 @@ class Trainer:
         )
         from diffusers.training_utils import EMAModel
 
-        self.ema = EMAModel(params, decay=config.ema_decay, foreach=True)
+        # foreach (one kernel per update) needs one tensor type: under FSDP2 the DiT's parameters are DTensors and
+        # the replicated conditioner projections plain tensors, so that mix is updated tensor by tensor.
+        from torch.distributed.tensor import DTensor
+
+        sharded = any(isinstance(p, DTensor) for p in params)
+        self.ema = EMAModel(params, decay=config.ema_decay, foreach=not sharded)
         self.wrapped = self.objective if config.strategy == "fsdp2" else self.accelerator.prepare(self.objective)
         self.step = 0
         self._stop = False
@@ -259,6 +274,35 @@ class Trainer:
             return get_optimizer_state_dict(self.model, self.optimizer, options=options)
         return self.optimizer.state_dict()
 
+    def _load_optimizer_state(self, state: dict) -> None:
+        """The counterpart of :meth:`_optimizer_state`: FSDP2 saves the full (gathered) state, so every process
+        takes its own shards of it back."""
+        if self.config.strategy != "fsdp2":
+            self.optimizer.load_state_dict(state)
+            return
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
+
+        set_optimizer_state_dict(self.model, self.optimizer, state, options=StateDictOptions(full_state_dict=True))
+
+    def _load_weights(self, state: dict[str, torch.Tensor], source: str) -> None:
+        """A checkpoint's full weights; with FSDP2 each process keeps its shards of the DiT."""
+        if self.config.strategy != "fsdp2":
+            load_state_dict_into(self.model, state, source=source)
+            return
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
+
+        from audio_omni.errors import CheckpointError
+
+        to_installed, _ = mllm_key_mapper(self.model)
+        state = {to_installed(k): v for k, v in state.items()}
+        own = self.model.state_dict()
+        unexpected = sorted(set(state) - set(own))
+        missing = [n for n, p in self.model.named_parameters() if p.requires_grad and n not in state]
+        if unexpected or missing:
+            raise CheckpointError(f"{source} does not match the model: missing {missing[:5]}, unexpected "
+                                  f"{unexpected[:5]}")
+        set_model_state_dict(self.model, state, options=StateDictOptions(full_state_dict=True, strict=False))
+
     def _prune(self) -> None:
         kept = sorted(self.checkpoint_root.glob("step-*"))
         for old in kept[: -self.config.keep_checkpoints]:
@@ -277,16 +321,23 @@ class Trainer:
         if not (path / "state.json").is_file():
             raise CheckpointError(f"{path} is not a training checkpoint (no state.json)")
         state = json.loads((path / "state.json").read_text(encoding="utf-8"))
-        load_state_dict_into(self.model, load_file(str(path / "model.safetensors")), source=str(path))
+        if int(state.get("world_size", 1)) != self.world:
+            raise CheckpointError(
+                f"{path} was written by {state.get('world_size', 1)} process(es) and this run has {self.world}: "
+                f"each process draws its own data, so the run would not continue the same; resume with "
+                f"{state.get('world_size', 1)}, or start a new run from these weights with model.init_from"
+            )
+        self._load_weights(load_file(str(path / "model.safetensors")), str(path))
         ema_weights = load_file(str(path / "ema.safetensors"))
         trainer_state = torch.load(path / "trainer.pt", weights_only=False)
         names = [n for n, p in self.model.named_parameters() if p.requires_grad]
         _, to_canonical = mllm_key_mapper(self.model)
-        for name, shadow in zip(names, self.ema.shadow_params, strict=True):
-            shadow.data.copy_(ema_weights[to_canonical(name)].to(shadow.device))
+        with torch.no_grad():
+            for name, shadow in zip(names, self.ema.shadow_params, strict=True):
+                shadow.copy_(_laid_out_like(shadow, ema_weights[to_canonical(name)]))
         self.ema.optimization_step = trainer_state["ema"]["optimization_step"]
         self.ema.decay = trainer_state["ema"]["decay"]
-        self.optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=False))
+        self._load_optimizer_state(torch.load(path / "optimizer.pt", weights_only=False))
         self.scheduler.load_state_dict(trainer_state["scheduler"])
         torch.set_rng_state(trainer_state["torch_rng"])
         self.step = int(state["step"])
@@ -449,6 +500,15 @@ class Trainer:
         self.writer.add_audio("sample/output", audio.mean(0, keepdim=True).clamp(-1, 1), self.step, rate)
         self.writer.add_audio("sample/target", target.mean(0, keepdim=True).clamp(-1, 1), self.step, rate)
         self.writer.add_figure("sample/spectrograms", spectrogram_figure(audio, target, rate), self.step)
+
+
+def _laid_out_like(target: torch.Tensor, full: torch.Tensor) -> torch.Tensor:
+    """``full`` on ``target``'s device and dtype; sharded like ``target`` when that is an FSDP2 DTensor."""
+    from torch.distributed.tensor import DTensor, distribute_tensor
+
+    if isinstance(target, DTensor):
+        return distribute_tensor(full.to(target.dtype), target.device_mesh, target.placements)
+    return full.to(device=target.device, dtype=target.dtype)
 
 
 def _ema_meta(ema) -> dict:

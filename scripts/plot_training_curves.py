@@ -1,0 +1,112 @@
+"""Loss and evaluation curves of a training campaign against CPU-hours, for a model card.
+
+    python3 scripts/plot_training_curves.py RUN_DIR --cpu MONITOR.tsv [--evals EVALS.jsonl] --out docs/models/
+
+RUN_DIR: a training run (its `tensorboard/` holds `train/loss`). MONITOR.tsv: lines `unix-time  step  cpu-ticks`
+(the CPU the campaign's processes used since the previous line, in 1/100 s), which maps steps to CPU-hours.
+EVALS.jsonl: one line per evaluated checkpoint, `{"step": N, "success": {"Add": 0.4, ...}}`.
+Writes `<name>-loss.png` and `<name>-success.png` (atomically).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def read_loss(run: Path) -> tuple[np.ndarray, np.ndarray]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    steps, values = [], []
+    for events in sorted((run / "tensorboard").glob("events.*")):
+        acc = EventAccumulator(str(events), size_guidance={"scalars": 0})
+        acc.Reload()
+        if "train/loss" in acc.Tags()["scalars"]:
+            for e in acc.Scalars("train/loss"):
+                steps.append(e.step)
+                values.append(e.value)
+    order = np.argsort(steps, kind="stable")
+    steps_arr, values_arr = np.asarray(steps)[order], np.asarray(values)[order]
+    # A resumed run logs its first steps again: keep the last value logged for each step.
+    keep = np.r_[steps_arr[1:] != steps_arr[:-1], True]
+    return steps_arr[keep], values_arr[keep]
+
+
+def cpu_hours_at(monitor: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, cumulative CPU-hours) from the campaign monitor."""
+    rows = [line.split("\t") for line in monitor.read_text().splitlines() if line.strip()]
+    steps = np.array([int(r[1]) for r in rows])
+    hours = np.cumsum([int(r[2]) for r in rows]) / 100.0 / 3600.0
+    return steps, hours
+
+
+def smooth(values: np.ndarray, width: int) -> np.ndarray:
+    if values.size < width:
+        return values
+    kernel = np.ones(width) / width
+    return np.convolve(values, kernel, mode="valid")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("run", type=Path)
+    parser.add_argument("--cpu", type=Path, required=True)
+    parser.add_argument("--evals", type=Path)
+    parser.add_argument("--out", type=Path, default=Path("docs/models"))
+    parser.add_argument("--name", default="audio-omni-small")
+    args = parser.parse_args()
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from audio_omni.atomic import atomic_path
+
+    mon_steps, mon_hours = cpu_hours_at(args.cpu)
+    steps, loss = read_loss(args.run)
+
+    def hours(at):
+        return np.interp(at, mon_steps, mon_hours)
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(hours(steps), loss, alpha=0.25, lw=0.7, label="loss (every 10 steps)")
+    width = 25
+    if loss.size >= width:
+        ax.plot(hours(steps[width - 1 :]), smooth(loss, width), lw=1.6, label=f"mean of {width}")
+    ax.set_yscale("log")
+    ax.set_xlabel("CPU-hours (2-core machine, all campaign processes)")
+    ax.set_ylabel("rectified-flow loss")
+    top = ax.secondary_xaxis("top", functions=(lambda h: np.interp(h, mon_hours, mon_steps),
+                                               lambda s: np.interp(s, mon_steps, mon_hours)))
+    top.set_xlabel("training step")
+    ax.legend()
+    fig.tight_layout()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(args.out / f"{args.name}-loss.png") as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+
+    if args.evals and args.evals.is_file():
+        rows = [json.loads(line) for line in args.evals.read_text().splitlines() if line.strip()]
+        operations = sorted({op for r in rows for op in r["success"]})
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        for op in operations:
+            pts = [(hours(r["step"]), r["success"][op]) for r in rows if r["success"].get(op) is not None]
+            if pts:
+                ax.plot(*zip(*pts, strict=True), marker="o", label=op)
+        ax.set_xlabel("CPU-hours")
+        ax.set_ylabel("success rate (debian-edit)")
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=7, ncol=2)
+        fig.tight_layout()
+        with atomic_path(args.out / f"{args.name}-success.png") as tmp:
+            fig.savefig(tmp, dpi=120, format="png")
+        plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
