@@ -16,6 +16,8 @@ Measured 2026-11-30 on the 2-core CPU machine under a load average of ~25 (a tra
 suites), --repeats 2, medians in s (old / new / ratio): python -c pass 0.44 / 0.63; import audio_omni.cli
 119.4 / 6.05 / 19.7x; --help 106.0 / 7.94 / 13.3x; edit of a missing file 192.6 / 9.68 / 19.9x. The absolute
 numbers are the load's; `import audio_omni.cli` loads typer and the standard library only (no torch, no numpy).
+Again at a load average of ~3.6 (one test suite running), --repeats 3: python -c pass 0.022 / 0.022; import
+audio_omni.cli 3.095 / 0.139 / 22.2x; --help 3.024 / 0.248 / 12.2x; edit of a missing file 9.143 / 0.592 / 15.4x.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ torch.set_num_threads(2)
 TESTS = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("AUDIO_OMNI_SHARED", TESTS.parents[1] / "shared"))
 OFFICIAL_TINY = SHARED / "fixtures" / "official-tiny"
+SYNCHFORMER_TINY = SHARED / "fixtures" / "synchformer-tiny"
 #: Cache entries that are the user's own work, not frozen assets: never visible to tests.
 USER_STATE = ("models", "campaign", "sources", "suites")
 
@@ -105,3 +106,10 @@ def official_tiny(pytestconfig) -> Path:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return OFFICIAL_TINY
+
+
+@pytest.fixture(scope="session")
+def synchformer_tiny() -> Path:
+    if not (SYNCHFORMER_TINY / "cases.safetensors").is_file():
+        pytest.skip(f"Synchformer fixture not found at {SYNCHFORMER_TINY} (../shared is absent)")
+    return SYNCHFORMER_TINY

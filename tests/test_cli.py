@@ -64,7 +64,7 @@ def test_generate_then_edit_writes_audio(tmp_path):
         (("edit", "/no/such.wav", "Add rain", "--model", "debug", "--random-init"), "not found"),
         (("edit", "x.wav", "--model", "debug", "--random-init"), "INSTRUCTION"),
         (("generate", "T2A", "rain", "--model", "no-such-model"), "neither"),
-        (("generate", "T2A", "rain"), "no trained weights"),
+        (("generate", "T2A", "rain", "--model", "debug"), "no trained weights"),  # the default model ships weights
         (("info", "nothing-here"), "neither"),
     ],
 )

@@ -34,3 +34,7 @@ class RequestError(AudioOmniError, ValueError):
 class OutputError(AudioOmniError, OSError):
     """An output location that cannot be written: read-only, full, a directory or device, or the input itself.
     An OSError too, so code that handles failed writes as OSError keeps working."""
+
+
+class VideoInputError(AudioOmniError, ValueError):
+    """A video file that cannot be used: unreadable, corrupt, no video stream, no frames, too large."""

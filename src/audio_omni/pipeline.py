@@ -299,6 +299,8 @@ class AudioOmni:
         voice_sample_rate: int | None = None,
         voice_text: str | None = None,
         sync_features: torch.Tensor | None = None,
+        video: str | Path | None = None,
+        synchformer: str | Path | None = None,
         steps: int | None = None,
         cfg_scale: float | None = None,
         sampler: str | None = None,
@@ -307,26 +309,42 @@ class AudioOmni:
         progress: bool | Callable[[int, int], None] = False,
     ) -> AudioResult:
         """T2A / T2M (prompt = caption), TTS (prompt = transcript, optional voice to clone), V2A / V2M
-        (sync_features = Synchformer features [240, 768] of the clip; prompt = optional hint).
+        (video = a video file, with synchformer = the path of synchformer_state_dict.pth, or sync_features =
+        Synchformer features [240, 768] of the clip; prompt = optional hint). With a video the MLLM sees its
+        frames and the audio has the video's length (at most the model's window).
 
         Frame-layout models (audio-omni-small) make durations beyond their window by continuing each window from
         the end of the previous one; the paper model makes at most its window."""
         steps, cfg_scale, sampler, seed = check_sampling(steps, cfg_scale, sampler, seed)
         check_generation(task, prompt, duration=duration, voice=voice, voice_text=voice_text,
-                         sync_features=sync_features)  # fmt: skip
+                         sync_features=sync_features, video=video)  # fmt: skip
         if sync_features is not None and "sync" in self.roles:
             sync = self.model.conditioner.conditioners[self.roles["sync"]]
             sync_features = check_sync_features(sync_features, sync.n_frames_in, sync.feature_dim)
         steps, sampler = self._settings(steps, sampler)
         request = self.generation_request(task, prompt, voice, voice_sample_rate, voice_text, sync_features)
         task = request.task
+        if video is not None:
+            from audio_omni.video.conditions import read_video_conditions
+
+            # The longest audio one window makes: whole latent frames (10.96 s for the paper model).
+            window = self.config.latent_length * self.model.pretransform.downsampling_ratio / self.sample_rate
+            clip = read_video_conditions(
+                self.model, video, synchformer, device=self.device, max_seconds=window, need_sync=request.sync is None
+            )
+            request.sync = clip.sync_features if request.sync is None else request.sync
+            request.video_frames = clip.mllm_frames
+            duration = clip.seconds if duration is None else duration
         limit = MAX_GENERATION_SECONDS if self.windowed and task != "TTS" else self.max_duration
         frames, samples = self._latent_frames(duration, limit)
         prefix = prefix_frames(self.model, request)
         if prefix and duration is None:  # the default duration is what the window leaves after the voice
             frames = max(1, self.config.latent_length - prefix)
             samples = frames * self.model.pretransform.downsampling_ratio
-        if prefix + frames > self.config.latent_length and task == "TTS":
+        # The paper model makes at most its window in one pass; a duration equal to the window can need one frame
+        # more than sample_size // ratio (the last, partial one), which its DiT (no fixed length) takes.
+        size = self.config.latent_length if self.windowed else max(self.config.latent_length, frames)
+        if prefix + frames > size and task == "TTS":
             raise AudioInputError(
                 f"the voice reference ({prefix * self.model.pretransform.downsampling_ratio / self.sample_rate:.2f}"
                 f" s) and the speech ({samples / self.sample_rate:.2f} s) together exceed this model's window of "
@@ -334,7 +352,7 @@ class AudioOmni:
             )
         generator, seed = _seeded_generator(seed, generator)
         cfg = self.config.sampling.cfg_scale if cfg_scale is None else cfg_scale
-        size, overlap = self.config.latent_length, self._overlap_frames()
+        overlap = self._overlap_frames()
         windows = 1 + max(0, math.ceil((prefix + frames - size) / (size - overlap)))
         on_step, bar = self._progress(progress, windows * steps)
         codec = self.model.pretransform

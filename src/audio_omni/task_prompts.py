@@ -94,6 +94,14 @@ def chat(system: str, user: str) -> str:
     return f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
 
 
+def chat_with_video(system: str, user: str) -> str:
+    """The official V2A/V2M layout: the video's placeholder block follows the user text on its own line."""
+    return (
+        f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}\n"
+        "<|vision_bos|><|VIDEO|><|vision_eos|><|im_end|>\n<|im_start|>assistant\n"
+    )
+
+
 def edit_instruction(operation: str, description: str, target: str | None = None) -> str:
     operation = canonical_task(operation)
     if operation not in INSTRUCTION_EDITS:
@@ -110,7 +118,7 @@ def edit_instruction(operation: str, description: str, target: str | None = None
 class PromptTemplates:
     system: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SYSTEM_PROMPTS))
 
-    def generation(self, task: str, text: str) -> str:
+    def generation(self, task: str, text: str, with_video: bool = False) -> str:
         if task == "TTS":
             return chat(self.system["TTS"], "")  # the transcript goes to the speech-text encoder only
         if task in ("T2A", "T2M"):
@@ -118,7 +126,8 @@ class PromptTemplates:
             if text[-1] not in SENTENCE_END:
                 text += "."
             return chat(self.system[task], text)
-        return chat(self.system[task], optional_text(text, "hint"))  # V2A/V2M: an optional hint
+        layout = chat_with_video if with_video else chat  # V2A/V2M: an optional hint, and the frames
+        return layout(self.system[task], optional_text(text, "hint"))
 
     def edit(self, instruction: str) -> str:
         return chat(self.system["EDIT"], check_text(instruction, "edit instruction"))

@@ -150,11 +150,12 @@ def _check_audio_input(audio: Any, what: str) -> None:
 
 def check_generation(
     task: Any, prompt: Any, *, duration: Any = None, voice: Any = None, voice_text: Any = None,
-    sync_features: Any = None,
+    sync_features: Any = None, video: Any = None,
 ) -> str:
     """The canonical generation task, after checking that the inputs given are the ones it takes: a prompt
-    for T2A/T2M, a transcript (and optionally a voice file with its transcript) for TTS, sync features (and
-    an optional hint) for V2A/V2M. An input the task would ignore is refused rather than silently dropped."""
+    for T2A/T2M, a transcript (and optionally a voice file with its transcript) for TTS, a video file or its
+    sync features (and an optional hint) for V2A/V2M. An input the task would ignore is refused rather than
+    silently dropped."""
     from audio_omni.task_prompts import canonical_task, check_text, optional_text
     from audio_omni.tasks import GENERATION_TASKS, TASKS
 
@@ -167,8 +168,8 @@ def check_generation(
         check_text(prompt, "transcript")
     else:
         optional_text(prompt, "hint")
-        if sync_features is None:
-            raise InstructionError(f"{task} needs sync features (Synchformer features of the video)")
+        if sync_features is None and video is None:
+            raise InstructionError(f"{task} needs sync features (Synchformer features of the video) or the video")
     takes = TASKS[task].inputs
     if voice is not None and "voice" not in takes:
         raise RequestError(f"a voice reference is only used by TTS, not by {task}")
@@ -178,6 +179,8 @@ def check_generation(
         check_text(voice_text, "voice transcript")
     if sync_features is not None and "video" not in takes:
         raise RequestError(f"sync features are only used by V2A and V2M, not by {task}")
+    if video is not None and "video" not in takes:
+        raise RequestError(f"a video is only used by V2A and V2M, not by {task}")
     if voice is not None:
         _check_audio_input(voice, "voice reference")
     check_duration(duration)

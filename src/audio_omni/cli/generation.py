@@ -80,6 +80,8 @@ def generate(
     voice: Annotated[Path | None, typer.Option(help="TTS: voice to clone (audio file)")] = None,
     voice_text: Annotated[str | None, typer.Option(help="TTS: transcript of --voice")] = None,
     sync_features: Annotated[Path | None, typer.Option(help="V2A/V2M: Synchformer features (.npy or .pt)")] = None,
+    video: Annotated[Path | None, typer.Option(help="V2A/V2M: video file (-o .mp4/.mov/.mkv: it, with sound)")] = None,
+    synchformer: Annotated[Path | None, typer.Option(help="V2A/V2M: synchformer_state_dict.pth")] = None,
     seed: SeedOpt = None,
     steps: StepsOpt = None,
     cfg: CfgOpt = None,
@@ -93,19 +95,28 @@ def generate(
     """Generate sound, music or speech."""
     from audio_omni.outputs import check_output_file
     from audio_omni.validation import check_generation
+    from audio_omni.video.formats import VIDEO_FORMATS, is_video_path
 
-    out = check_output_file(out, suffixes=AUDIO_SUFFIXES, inputs=(voice, sync_features))
+    into_video = video is not None and is_video_path(out)  # the video back, with its new sound
+    suffixes = VIDEO_FORMATS if into_video else AUDIO_SUFFIXES
+    out = check_output_file(out, suffixes=suffixes, inputs=(voice, sync_features, video))
     given_sync = None if sync_features is None else str(sync_features)  # read after the cheap checks
     task = check_generation(task, prompt, duration=duration, voice=voice, voice_text=voice_text,
-                            sync_features=given_sync)  # fmt: skip
+                            sync_features=given_sync, video=video)  # fmt: skip
     check_model_parts(config, vocab, mllm)
     (steps, cfg, sampler, seed), device = _sampling_and_device(steps, cfg, sampler, seed, device)
     features = _read_sync_features(sync_features)
     omni = _load(model, device, vocab, mllm, random_init, config)
     result = omni.generate(task, prompt, duration=duration, voice=voice, voice_text=voice_text,
-                           sync_features=features, steps=steps, cfg_scale=cfg, sampler=sampler, seed=seed,
-                           progress=True)  # fmt: skip
-    _write(result, out)
+                           sync_features=features, video=video, synchformer=synchformer, steps=steps,
+                           cfg_scale=cfg, sampler=sampler, seed=seed, progress=True)  # fmt: skip
+    if into_video:
+        from audio_omni.video.mux import mux_audio
+
+        path = mux_audio(video, result.audio, result.sample_rate, out)
+        typer.echo(f"wrote {path} (video copied, {result.duration:.2f} s of new audio, seed {result.seed})")
+    else:
+        _write(result, out)
 
 
 def _edit_request(instruction: str | None, op: str | None, desc: str | None, target: str | None):

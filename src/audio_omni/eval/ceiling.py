@@ -38,7 +38,8 @@ class CodecCeiling:
     def __call__(self, item, source, target, sample_rate, seed=0):
         if target is None:
             return None
-        return reconstruct(self.codec, target, sample_rate, source=None if item.is_generation else source)
+        edit = item is not None and not item.is_generation
+        return reconstruct(self.codec, target, sample_rate, source=source if edit else None)
 
 
 def reconstruct(codec, wave: np.ndarray, sample_rate: int, source: np.ndarray | None = None) -> tuple[np.ndarray, int]:

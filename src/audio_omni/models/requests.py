@@ -31,6 +31,7 @@ class ConditionRequest:
     source: torch.Tensor | None = None  # edits: mono waveform at source_rate(model)
     voice: torch.Tensor | None = None  # TTS: mono waveform of the voice to clone, at source_rate(model)
     sync: torch.Tensor | None = None  # V2A/V2M: Synchformer features [240, 768]
+    video_frames: torch.Tensor | None = None  # V2A/V2M: uint8 frames [T, 3, H, W] the MLLM sees
     prefix: torch.Tensor | None = None  # latents [D, K] to continue from (long-form generation, frame layout)
     # Pre-encoded training data carries the frozen parts' outputs instead of raw inputs:
     source_latents: torch.Tensor | None = None  # [D, L] the codec's latents of `source` (frame layout)
@@ -99,7 +100,8 @@ def condition_inputs(
     elif edit:
         item[roles["mllm"]] = MLLMPrompt(templates.edit(request.text))
     else:
-        item[roles["mllm"]] = MLLMPrompt(templates.generation(task, request.text))
+        text = templates.generation(task, request.text, with_video=request.video_frames is not None)
+        item[roles["mllm"]] = MLLMPrompt(text, video=request.video_frames)
     if edit:
         if request.source is None and request.source_latents is None:
             raise InstructionError(f"{task} edits a source recording; none was given")

@@ -109,5 +109,7 @@ class MLLMConditioner(Conditioner):
         if self.model is None:
             raise RuntimeError("this MLLM conditioner has no backbone loaded; pass precomputed features")
         prompts = [item.text if isinstance(item, MLLMPrompt) else str(item) for item in inputs]
-        hidden = self.model.hidden_states(prompts, layer=self.layer_idx)
+        videos = [item.video if isinstance(item, MLLMPrompt) else None for item in inputs]
+        videos = videos if any(v is not None for v in videos) else None
+        hidden = self.model.hidden_states(prompts, layer=self.layer_idx, videos=videos)
         return self.from_hidden_states(hidden.features.to(device), hidden.mask.to(device))

@@ -24,6 +24,7 @@ class MLLMBackbone(torch.nn.Module):
 
     hidden_size: int
     accepts_audio: bool = False  # whether answer() can take audio (the Qwen thinker can; text LLMs cannot)
+    accepts_video: bool = False  # whether hidden_states() can take video frames (the Qwen thinker can)
     audio_rate: int = 16000  # the rate answer() expects its audio at (when accepts_audio)
 
     def question_prompt(self, question: str) -> str | None:

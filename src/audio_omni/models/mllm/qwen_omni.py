@@ -9,6 +9,7 @@ import torch
 
 from audio_omni.errors import AssetError
 from audio_omni.models.mllm.base import HiddenStates, MLLMBackbone
+from audio_omni.models.mllm.qwen_video import VideoProcessorSettings, expand_video_prompts
 
 # The official checkpoint stores the thinker under transformers 5.3 module names; later 5.x releases moved
 # the audio/vision towers and the text stack. Map both ways through the official ("canonical") names.
@@ -56,6 +57,7 @@ AUDIO_RATE = 16000
 
 class QwenOmniBackbone(MLLMBackbone):
     accepts_audio = True
+    accepts_video = True
     audio_rate = AUDIO_RATE
 
     def __init__(
@@ -72,6 +74,7 @@ class QwenOmniBackbone(MLLMBackbone):
         self.external_weights = external_weights
         self.thinker = thinker
         self.processor = processor  # a tokenizer for text prompts
+        self.video_settings = VideoProcessorSettings()  # how video frames become the thinker's pixel values
         self.hidden_size = int(thinker.config.text_config.hidden_size)
 
     @classmethod
@@ -110,7 +113,9 @@ class QwenOmniBackbone(MLLMBackbone):
             config._attn_implementation = "sdpa"
             thinker = Qwen2_5OmniThinkerForConditionalGeneration(config).to(dtype)
         thinker.eval().requires_grad_(False)
-        return cls(thinker, processor, external_weights=external, feature_extractor=feature_extractor)
+        backbone = cls(thinker, processor, external_weights=external, feature_extractor=feature_extractor)
+        backbone.video_settings = VideoProcessorSettings.from_directory(path)
+        return backbone
 
     @classmethod
     def tiny_random(cls, hidden_size: int = 64, layers: int = 2, seed: int = 0) -> QwenOmniBackbone:
@@ -166,11 +171,21 @@ class QwenOmniBackbone(MLLMBackbone):
 
     @torch.no_grad()
     def hidden_states(self, prompts, layer=-2, audios=None, videos=None) -> HiddenStates:
-        if audios or videos:
-            raise NotImplementedError("audio/video prompts to the MLLM are not wired yet; pass text prompts")
+        """`videos`: per prompt None or uint8 frames [T, 3, H, W] for the prompt's one <|VIDEO|> placeholder."""
+        if audios:
+            raise NotImplementedError("audio prompts to the MLLM are not wired yet; pass text prompts")
         device = next(self.thinker.parameters()).device
+        extra = {}
+        if videos:
+            prompts, extra = expand_video_prompts(prompts, videos, self.video_settings)
         ids, mask = self.tokenize(prompts)
-        return self.hidden_states_from_ids(ids.to(device), mask.to(device), layer)
+        if not extra:
+            return self.hidden_states_from_ids(ids.to(device), mask.to(device), layer)
+        out = self.thinker(
+            input_ids=ids.to(device), attention_mask=mask.to(device), output_hidden_states=True, use_cache=False,
+            **{key: value.to(device) for key, value in extra.items()},
+        )
+        return HiddenStates(out.hidden_states[layer], mask.to(device).bool())
 
     @torch.no_grad()
     def answer(self, prompt: str, max_new_tokens: int = 64, audio=None, video=None) -> str:
