@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,7 @@ class Page:
     def __init__(self, driver, directory: Path):
         self.driver = driver
         self.directory = directory
+        self.waited: list[tuple[float, float, str]] = []  # (seconds, limit, what): how close a run came to a limit
 
     def wait(self, condition, what: str, timeout: float = PAGE_SECONDS):
         """The first truthy value of ``condition()``, polled until ``timeout``. An element not there yet or
@@ -86,11 +88,14 @@ class Page:
 
         not_yet = (NoSuchElementException, StaleElementReferenceException, ElementNotInteractableException,
                    ElementClickInterceptedException, TimeoutException)
+        started = time.monotonic()
         try:
             return WebDriverWait(self.driver, timeout, poll_frequency=0.5, ignored_exceptions=not_yet).until(
                 lambda _: condition())
         except TimeoutException:
             raise AssertionError(f"waited {timeout:g} s for {what}; {self.state()}") from None
+        finally:
+            self.waited.append((time.monotonic() - started, timeout, what))
 
     def state(self) -> str:
         """What a failure message shows: the page's error messages, its text, and where its screenshot lies."""
@@ -234,6 +239,8 @@ def page(chromium, app_url, tmp_path) -> Page:
     # The page runs the tiny debug model, whose 1-step runs cost well under a second of CPU.
     assert f"({MODEL})" in chromium.find_element("tag name", "body").text
     yield view
+    slowest = ", ".join(f"{what} {seconds:.0f} s of {limit:g}" for seconds, limit, what in sorted(view.waited)[-3:])
+    print(f"\nslowest waits: {slowest}")  # shown with -s or -rP: the margin the limits left on this machine
     chromium.close()  # the tab
     chromium.switch_to.window(chromium.window_handles[0])
 
