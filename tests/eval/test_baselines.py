@@ -51,3 +51,35 @@ def test_other_operations_return_the_source():
     for operation in ("Add", "Style Transfer", "Replace", "Level", "Region", "SpeechEdit"):
         assert np.array_equal(_gate(operation, hum + bursts), hum + bursts), operation
     assert spectral_gate(SuiteItem("g", "T2A", "rain"), None, hum, RATE) is None  # nothing to gate
+
+
+def test_shuffled_skips_another_answer_of_the_same_scene(tmp_path):
+    """Two Replace items that end in the same scene (one bed, the same new sound) share a right answer: the
+    shuffled baseline must hand out a target of other sounds, not that one."""
+    import json
+
+    import soundfile as sf
+
+    from audio_omni.eval.baselines import Shuffled
+    from audio_omni.eval.suites import read_suite
+
+    (tmp_path / "audio").mkdir()
+    rate = 16000
+    scenes = [["Vehicle", "Explosion"], ["Vehicle", "Explosion"], ["Music", "Speech"]]
+    lines = []
+    for k, after in enumerate(scenes):
+        for role in ("source", "target"):
+            tone = np.sin(2 * np.pi * (220 + 110 * k + (role == "target") * 55) * np.arange(rate) / rate)
+            sf.write(tmp_path / "audio" / f"i{k}.{role}.flac", (0.3 * tone).astype(np.float32), rate)
+        lines.append(json.dumps({
+            "id": f"i{k}", "operation": "Replace", "instruction": "Replace 'a' with 'b'.", "language": "en",
+            "domain": "sound", "source": f"audio/i{k}.source.flac", "target": f"audio/i{k}.target.flac",
+            "labels": {"target": "Dog", "new": after[1], "present_before": [after[0], "Dog"], "present_after": after},
+        }))
+    (tmp_path / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+    suite = read_suite(tmp_path)
+    shuffled = Shuffled(suite)
+    first = suite.items[0]
+    wave, _ = shuffled(first, None, None, rate)
+    expected, _ = sf.read(tmp_path / "audio" / "i2.target.flac", dtype="float32")
+    np.testing.assert_allclose(np.asarray(wave).reshape(-1), expected, atol=1e-4)

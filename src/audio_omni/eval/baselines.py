@@ -113,8 +113,10 @@ def gain(item, source, target, sample_rate, seed=0, gain_db: float = GAIN_DB):
 
 class Shuffled:
     """Another item's target: the next item of the same operation (in suite order), else of any operation,
-    whose target differs from this item's (a suite may hold two items with the same answer; that answer would
-    be right, not shuffled)."""
+    whose target differs from this item's and holds other sounds. A suite may hold two items with the same
+    answer, or two answers of the same scene (`debian-edit`'s Replace items "dog -> explosion" and "glass ->
+    explosion" over one vehicle bed both end as that bed with the explosion): such an answer would be right, not
+    shuffled."""
 
     def __init__(self, suite) -> None:
         self.suite = suite
@@ -123,6 +125,7 @@ class Shuffled:
     def _candidates(self, item) -> list:
         start = next((k for k, other in enumerate(self.items) if other.id == item.id), -1)
         ring = [self.items[(start + k) % len(self.items)] for k in range(1, len(self.items))]
+        ring = [o for o in ring if not _same_scene(o, item)]
         return [o for o in ring if o.operation == item.operation] + [o for o in ring if o.operation != item.operation]
 
     def __call__(self, item, source, target, sample_rate, seed=0):
@@ -137,6 +140,12 @@ class Shuffled:
                     continue
             return wave, rate
         return None
+
+
+def _same_scene(a, b) -> bool:
+    """Both answers should hold the same sounds (their `present_after` labels, which name the classes)."""
+    after_a = sorted((a.labels or {}).get("present_after") or [])
+    return bool(after_a) and after_a == sorted((b.labels or {}).get("present_after") or [])
 
 
 BASELINES: dict[str, System] = {"identity": identity, "oracle": oracle, "spectral-gate": spectral_gate,

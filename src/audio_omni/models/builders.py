@@ -68,7 +68,8 @@ def _mllm_conditioner(spec: ConditionerSpec, config: ModelConfig, cond_dim: int,
             backbone = GemmaBackbone.from_directory(mllm_path) if mllm_path else GemmaBackbone.from_installed()
         dtype = _DTYPES[c.get("feature_dtype", "float32")]
     return MLLMConditioner(
-        backbone, feature_dim, int(c["pad_length"]), int(c.get("layer_idx", -2)), cond_dim, feature_dtype=dtype
+        backbone, feature_dim, int(c["pad_length"]), int(c.get("layer_idx", -2)), cond_dim, feature_dtype=dtype,
+        standardize=bool(c.get("standardize_features", False)),
     )
 
 

@@ -92,6 +92,34 @@ def freeze_frozen_parts(model: AudioOmniModel) -> None:
             module.empty_audio_feat.requires_grad_(False)
 
 
+def calibrate_prompt_features(model: AudioOmniModel, dataset: PairDataset, builder: ExampleBuilder,
+                              count: int = 256) -> None:
+    """Measure the prompt-feature statistics of a standardizing MLLM conditioner that has none yet (a fresh
+    model) on `count` training pairs spread evenly over the data; the same pairs on every process, so the
+    replicas agree. Pre-encoded pairs give their stored features; raw pairs run the frozen MLLM."""
+    from audio_omni.models.conditioners.mllm import MLLMFeatures, MLLMPrompt
+
+    mllm_id = model.conditioner.role_ids().get("mllm")
+    conditioner = model.conditioner.conditioners[mllm_id] if mllm_id else None
+    if conditioner is None or conditioner.calibrated:
+        return
+    picks = torch.linspace(0, len(dataset) - 1, min(count, len(dataset))).round().long().unique().tolist()
+    rows, prompts = [], []
+    for i in picks:
+        entry = dataset.entries[i]
+        item = builder.batch([entry]).items[0].get(mllm_id)
+        if isinstance(item, MLLMFeatures):
+            rows.append(item.features[item.mask.bool()])
+        elif item is not None:
+            prompts.append(item.text if isinstance(item, MLLMPrompt) else str(item))
+    device = next(conditioner.proj_features.parameters()).device
+    for start in range(0, len(prompts), 16):
+        features, mask = conditioner.fitted_features(prompts[start : start + 16], device)
+        rows.extend(f[m] for f, m in zip(features, mask.bool(), strict=True))
+    conditioner.calibrate(rows)
+    log.info("prompt features standardized with statistics of %d training prompts", len(rows))
+
+
 class FlowObjective(nn.Module):
     """Batch -> rectified-flow loss. This module is what DDP wraps."""
 
@@ -192,6 +220,7 @@ class Trainer:
         self.model.dit.transformer.gradient_checkpointing = config.gradient_checkpointing
         self.dataset = PairDataset(config.data.shards, config.data.split, config.data.task_weights)
         self.builder = ExampleBuilder(self.model, prefix_probability=config.prefix_probability)
+        calibrate_prompt_features(self.model, self.dataset, self.builder)
         self.objective = FlowObjective(self.model, config)
         if config.strategy == "fsdp2":
             self._shard_fsdp2()
