@@ -9,10 +9,10 @@ library and prints. Library modules are imported inside the commands, so ``audio
     checkpoints.py  info, convert-official
     data.py         data sources | build | stats
     training.py     train, preencode
+    serving.py      serve (HTTP API), app (web app)
     evaluation.py   eval, eval-suite
 
-A new command group (e.g. ``app`` for the web app, ``serve`` for the HTTP API) is one more module with a
-``register(app)`` function, named in COMMAND_GROUPS below.
+A new command group is one more module with a ``register(app)`` function, named in COMMAND_GROUPS below.
 
 Errors: every user mistake ends the process with ONE ``error: ...`` line on stderr and exit code 2 -- an
 :class:`audio_omni.errors.AudioOmniError`, a usage error (unknown option, value out of range), an OSError
@@ -47,7 +47,7 @@ except ImportError:  # older typer uses click itself
 __all__ = ["COMMAND_GROUPS", "app", "main"]
 
 #: Modules of audio_omni.cli whose ``register(app)`` adds their commands, in the order --help lists them.
-COMMAND_GROUPS = ("generation", "checkpoints", "data", "training", "evaluation")
+COMMAND_GROUPS = ("generation", "checkpoints", "serving", "data", "training", "evaluation")
 
 USER_ERRORS = (AudioOmniError, OSError, ValueError)
 ABORTS = (typer.Abort, getattr(click_errors, "Abort", typer.Abort), KeyboardInterrupt)

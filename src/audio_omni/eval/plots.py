@@ -59,11 +59,13 @@ def _log_spec(wave: np.ndarray, n_fft: int = 1024, hop: int = 256) -> np.ndarray
     return (20 * torch.log10(spec.clamp_min(1e-5))).numpy()
 
 
-def spectrogram_grid(rows: list[tuple[str, dict[str, tuple[np.ndarray, int] | None]]], path: Path) -> Path:
-    """``rows``: (title, {"source": (wave, rate) | None, "output": ..., "target": ...})."""
+def spectrogram_figure(rows: list[tuple[str, dict[str, tuple[np.ndarray, int] | None]]],
+                       columns: tuple[str, ...] = ("source", "output", "target")):
+    """A matplotlib figure of log spectrograms: one row per entry of ``rows`` = (title, {column: (wave, rate) |
+    None}), one column per name in ``columns`` (a missing entry shows a dash). The caller closes it."""
     plt = _pyplot()
-    columns = ("source", "output", "target")
-    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 2.1 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(11 * len(columns) / 3, 2.1 * len(rows)),
+                             squeeze=False)
     for r, (title, waves) in enumerate(rows):
         for c, name in enumerate(columns):
             ax = axes[r][c]
@@ -82,6 +84,12 @@ def spectrogram_grid(rows: list[tuple[str, dict[str, tuple[np.ndarray, int] | No
             if c == 0:
                 ax.set_ylabel(title, fontsize=7, rotation=0, ha="right", va="center")
     fig.tight_layout()
+    return fig
+
+
+def spectrogram_grid(rows: list[tuple[str, dict[str, tuple[np.ndarray, int] | None]]], path: Path) -> Path:
+    """``rows``: (title, {"source": (wave, rate) | None, "output": ..., "target": ...})."""
+    fig = spectrogram_figure(rows)
     path = _save(fig, path)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path
