@@ -6,6 +6,12 @@ same items, scored by the evaluation's own scoring: accuracy per question type a
 and the time of the answering step alone (hearing is shared and timed separately, per clip).
 
     PYTHONPATH=src python benchmarks/bench_understanding_answers.py --out /tmp/answers [--llm-items 6]
+    PYTHONPATH=src python benchmarks/bench_understanding_answers.py --out /tmp/engine --questions-from SPLIT \
+        --systems rules,oracle,empty,tagger
+
+``--questions-from``: build the question suite from another suite that keeps its stems (the data engine's test
+split, ``audio-omni data suite``) instead of the built-in one: presence, count, timing and caption questions
+about its first clips of each operation (no recorded speech: the built-in suite has it).
 
 ``--llm-items``: the language models answer only the first N items of each question type (they are slow);
 the templates and baselines answer every item. The table compares each system on the items it answered.
@@ -27,6 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--suite", default="debian-questions")
+    parser.add_argument("--questions-from", type=Path, help="a suite with stems to build the questions from")
+    parser.add_argument("--per-operation", type=int, default=4, help="clips per operation (--questions-from)")
     parser.add_argument("--llm-items", type=int, default=6, help="items per question type for the language models")
     parser.add_argument("--systems", default="rules,oracle,empty,tagger,whisper,smollm2,gemma")
     args = parser.parse_args()
@@ -40,7 +48,14 @@ def main() -> None:
     from audio_omni.understanding import AudioUnderstanding, answer_from_facts
     from audio_omni.understanding.llm import FactsLLM
 
-    suite = read_suite(resolve_suite(args.suite))
+    if args.questions_from:
+        from audio_omni.eval.question_items import build_question_suite
+
+        source = read_suite(args.questions_from)
+        suite = build_question_suite(args.out / "suite", source, per_operation=args.per_operation,
+                                     speech_languages=(), name=f"{source.root.name}-questions")
+    else:
+        suite = read_suite(resolve_suite(args.suite))
     ears = AudioUnderstanding(remember=10_000)  # every clip heard once, for every system
     hearing: dict[str, dict] = {}  # source -> {"wall", "cpu"} of its first hearing
     answer_time: dict[str, dict[str, float]] = {}

@@ -79,3 +79,36 @@ def test_a_calibration_split_asks_about_other_clips(tmp_path):
     assert {i.extra["derived_from"] for i in other.items} == {"extract-1"}
     (timing,) = [i for i in other.items if i.operation == "Timing"]
     assert qs.span_iou(timing.extra["expected"], [[1.5, 1.9]]) > 0.8
+
+
+def test_classes_of_the_engine_catalogue_are_asked_about_in_english_and_no_means_unrelated(tmp_path):
+    """The engine's test split names classes without phrases of their own: they are asked in English by the
+    taxonomy's caption, and a "no" question never names a relative of a class in the clip (a harp in music)."""
+    from audio_omni.data.sources.taxonomy import LABELS
+    from audio_omni.eval.question_items import _unrelated
+
+    rng = np.random.default_rng(2)
+    items = []
+    for k in range(3):
+        event = np.zeros(3 * RATE, np.float32)
+        _burst(0.5 + 0.5 * k, 0.4, event)
+        bed = 0.01 * rng.standard_normal(event.size).astype(np.float32)
+        save_flac(tmp_path / f"mix{k}.flac", bed + event, RATE)
+        save_flac(tmp_path / f"bed{k}.flac", bed, RATE)
+        save_flac(tmp_path / f"frog{k}.flac", event, RATE)
+        music = "Soundtrack music"
+        labels = {"target": "Frog", "present_before": [music, "Frog"], "present_after": [music]}
+        items.append(SuiteItem(f"remove-{k}", "Remove", "Remove the frogs.", source=f"mix{k}.flac",
+                               target=f"bed{k}.flac", labels=labels, extra={"residual": f"frog{k}.flac"}))
+    write_manifest(tmp_path, items)
+    built = build_question_suite(tmp_path / "q", read_suite(tmp_path), per_operation=3, speech_languages=(),
+                                 name="engine-questions")
+    assert built.root.name == "q"
+    count = [i for i in built.items if i.operation == "Count"]
+    assert len(count) == 3 and all(i.extra["expected"] == 1 for i in count)
+    assert all(i.language == "en" and LABELS["Frog"].caption in i.instruction for i in count)
+    for item in built.items:
+        if item.operation == "Presence" and item.extra["expected"] == "no":
+            assert _unrelated(item.labels["target"], ["Soundtrack music", "Frog"]), item.labels["target"]
+    assert not _unrelated("Harp", ["Classical music"]) and not _unrelated("Dog", ["Bark"])
+    assert _unrelated("Dog", ["Classical music"])

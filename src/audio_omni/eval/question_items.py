@@ -1,8 +1,8 @@
 """A question suite with exact answers: presence, counting, timing, language, captions and ASR about real clips.
 
-Built from a suite whose items keep their stems (``debian-edit``: a background bed plus a repeated event, the
-event alone in ``residual`` or ``target``) and from recorded speech (Asterisk prompts in en / es / fr with
-their transcripts). The ground truth comes from the stems, never from a model:
+Built from a suite whose items keep their stems (``debian-edit``, or the data engine's test split: a background
+plus an event, the event alone in ``residual`` or ``target``) and from recorded speech (Asterisk prompts in
+en / es / fr with their transcripts). The ground truth comes from the stems, never from a model:
 
 * ``Presence``: balanced, one question about a class in the mixture (``labels.present_before``) and one about
   a class of the suite that is not in it, per clip; ``extra.expected`` is "yes" / "no";
@@ -11,7 +11,9 @@ their transcripts). The ground truth comes from the stems, never from a model:
   and their [start, end] seconds;
 * ``Caption``: the classes of the mixture; ``LanguageID`` and ``ASR``: the recording's language and transcript.
 
-Questions rotate through English, German, French, Spanish, Chinese and Japanese (``language``).
+Questions rotate through English, German, French, Spanish, Chinese and Japanese (``language``). A class with
+no phrase in ``CLASS_PHRASES`` (the engine's catalogue has hundreds) is asked about in English, by the source
+taxonomy's caption phrase ("a dog barking"); a "no" question names a class unrelated to every class in the clip.
 """
 
 from __future__ import annotations
@@ -158,6 +160,33 @@ def _question(kind: str, lang: str, label: str | None = None) -> str:
     return template.format(x=CLASS_PHRASES[label][lang]) if label else template
 
 
+def _ask(w: _Writer, kind: str, label: str) -> tuple[str, str]:
+    """(language, question) about ``label``: the next language of the rotation, English for a class that has
+    no phrases of its own (its AudioSet name, which the English questions understand)."""
+    from audio_omni.data.sources.taxonomy import LABELS
+
+    lang = w.next_language()
+    if label in CLASS_PHRASES:
+        return lang, _question(kind, lang, label)
+    phrase = LABELS[label].caption if label in LABELS else label.lower()
+    return "en", TEMPLATES[kind]["en"].format(x=phrase)
+
+
+def _unrelated(candidate: str, present: list[str]) -> bool:
+    """Whether a clip holding ``present`` surely lacks ``candidate``: no class of one is the other's ancestor or
+    close relative in the source taxonomy (a clip of soundtrack music may hold a harpsichord; it holds no dog).
+    The phrased classes are distinct by choice."""
+    from audio_omni.data.sources.taxonomy import LABELS
+
+    if candidate in CLASS_PHRASES and all(c in CLASS_PHRASES for c in present):
+        return True
+
+    def family(label: str) -> set[str]:
+        return {label, *(LABELS[label].related if label in LABELS else ())}
+
+    return not family(candidate) & set().union(*(family(c) for c in present))
+
+
 class _Writer:
     def __init__(self, root: Path) -> None:
         self.root, self.items, self.rotation = root, [], 0
@@ -203,18 +232,18 @@ def _clip_questions(
     duration = round(len(wave) / rate, 3)
     common = {"derived_from": item.id, "duration": duration}
     asked = present[int(rng.integers(len(present)))]
-    absent = [c for c in classes if c not in present]
+    absent = [c for c in classes if c not in present and _unrelated(c, present)]
     balanced = [("yes", asked)]  # one question about a class in the clip, one about a class not in it
     if absent:
         balanced.append(("no", absent[int(rng.integers(len(absent)))]))
     for expected, label in balanced:
-        lang = w.next_language()
+        lang, question = _ask(w, "Presence", label)
         w.add(
             f"{key}-presence-{expected}",
             "Presence",
             source,
             lang,
-            _question("Presence", lang, label),
+            question,
             {"target": label, "present_before": present, "present_after": present},
             expected=expected,
             **common,
@@ -230,17 +259,17 @@ def _clip_questions(
         **common,
     )
     event = item.labels.get("target")
-    if stem is not None and event in CLASS_PHRASES:
+    if stem is not None and event in classes:
         spans = event_spans(stem, rate)
         if spans:
             for kind in ("Count", "Timing"):
-                lang = w.next_language()
+                lang, question = _ask(w, kind, event)
                 w.add(
                     f"{key}-{kind.lower()}",
                     kind,
                     source,
                     lang,
-                    _question(kind, lang, event),
+                    question,
                     {"target": event, "present_before": present, "present_after": present},
                     expected=len(spans) if kind == "Count" else spans,
                     segments=spans,
@@ -268,6 +297,7 @@ def build_question_suite(
     seed: int = 0,
     speech_languages=("en", "es", "fr"),
     skip_per_operation: int = 0,
+    name: str = "debian-questions",
 ) -> Suite:
     """Write the question suite into ``out`` (audio copied beside its manifest) and return it.
 
@@ -278,7 +308,10 @@ def build_question_suite(
     from audio_omni.data.sources.speech import recorded_speech
 
     rng = np.random.default_rng(seed)
-    classes = list(CLASS_PHRASES)
+    # The classes questions may name: those with phrases in every language, then the rest of the suite's own
+    # (an absent class is drawn from these, so a "no" question names a sound of the same catalogue).
+    own = {c for i in source_suite.items for k in ("present_before", "present_after") for c in i.labels.get(k) or []}
+    classes = list(CLASS_PHRASES) + sorted(own - set(CLASS_PHRASES))
     out = Path(out)
     with replacing_directory(out) as tmp:
         (tmp / "audio").mkdir()
@@ -335,7 +368,7 @@ def build_question_suite(
         (tmp / "suite.json").write_text(
             json.dumps(
                 {
-                    "name": "debian-questions",
+                    "name": name,
                     "from": str(source_suite.root),
                     "per_operation": per_operation,
                     "seed": seed,
