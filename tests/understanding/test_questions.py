@@ -56,3 +56,13 @@ def test_bad_questions_are_refused(bad):
 
     with pytest.raises(InstructionError):
         check_question(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [("Is there city ambience in this clip?", "Outside, urban or manmade"),
+     ("How many times do you hear machinery working?", "Mechanisms")],
+)
+def test_the_taxonomy_caption_of_a_class_names_it(labels, text, first):
+    """The engine's own phrases for its classes (its instructions and question suites use them)."""
+    assert parse_question(text, labels).classes[0] == first

@@ -253,7 +253,8 @@ def _singular(word: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _english_class_phrases(labels: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str], ...]:
-    """(word sequence, class) for every part of every class name, longest first ("police car" before "car")."""
+    """(word sequence, class) for every part of every class name and the taxonomy's caption phrases of several
+    words, longest first ("police car" before "car")."""
     out = []
     for label in labels:
         bare = re.sub(r"\([^)]*\)", " ", label)
@@ -261,6 +262,15 @@ def _english_class_phrases(labels: tuple[str, ...]) -> tuple[tuple[tuple[str, ..
             words = tuple(_singular(w) for w in re.findall(r"[a-z]+", part.lower()))
             if words and words not in (("inside",), ("outside",), ("music",), ("sound",), ("speech",)):
                 out.append((words, label))
+    # The source taxonomy's caption of a class ("city ambience", "machinery working") is how the project's own
+    # instructions and questions name it.
+    from audio_omni.data.sources.taxonomy import LABELS
+
+    known = set(labels)
+    for label, entry in LABELS.items():
+        words = tuple(_singular(w) for w in re.findall(r"[a-z]+", entry.caption.lower()) if w not in ("a", "an", "the"))
+        if label in known and len(words) > 1:
+            out.append((words, label))
     return tuple(sorted(set(out), key=lambda x: -len(x[0])))
 
 
