@@ -452,20 +452,20 @@ class AudioOmni:
         self, question: str, audio: AudioLike | None = None, video=None, *, sample_rate: int | None = None,
         max_new_tokens: int = 128,
     ) -> str:
-        """Answer a question, optionally about audio, with the frozen MLLM alone (the DiT is not involved)."""
+        """Answer a question, optionally about audio, with the frozen MLLM alone (the DiT is not involved). A
+        text-only MLLM (the small preset's) hands questions about audio to :mod:`audio_omni.understanding`."""
         max_new_tokens = check_max_tokens(max_new_tokens)
         backbone = self.model.conditioner.conditioners[self.roles["mllm"]].model
         if backbone is None:
             raise AudioOmniError("this model was loaded without its MLLM; pass mllm_path to from_pretrained")
+        if audio is not None and video is None and not backbone.accepts_audio:
+            from audio_omni.understanding import shared
+
+            return shared().answer(question, audio, sample_rate=sample_rate)
         if video is not None:
             raise AudioOmniError("video questions are not supported yet (the video processor needs torchvision)")
         wave = None
         if audio is not None:
-            if not backbone.accepts_audio:
-                raise AudioOmniError(
-                    f"this model's language model ({type(backbone).__name__}) reads text only; questions about "
-                    "audio need the paper-scale model with the Qwen2.5-Omni thinker"
-                )
             rate = backbone.audio_rate
             if isinstance(audio, (str, Path)):
                 wave, _ = load_audio(audio, sample_rate=rate, channels=1, max_seconds=300.0, min_seconds=MIN_SECONDS)

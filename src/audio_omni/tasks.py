@@ -46,6 +46,13 @@ _SPECS = (
     TaskSpec("Edit", "edit", ("source",), trainable=False),
     TaskSpec("Tagging", "understanding", ("source",), trainable=False),
     TaskSpec("ASR", "understanding", ("source",), trainable=False),
+    # Questions with exact answers (eval/question_items.py): is X there, how many times, when, which language,
+    # describe the clip.
+    TaskSpec("Presence", "understanding", ("source",), trainable=False),
+    TaskSpec("Count", "understanding", ("source",), trainable=False),
+    TaskSpec("Timing", "understanding", ("source",), trainable=False),
+    TaskSpec("LanguageID", "understanding", ("source",), trainable=False),
+    TaskSpec("Caption", "understanding", ("source",), trainable=False),
 )
 TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in _SPECS}
 

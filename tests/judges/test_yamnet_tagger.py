@@ -52,6 +52,15 @@ def test_contract(tagger):
     assert len(tagger.top(wave, 44100, k=3)) == 3
 
 
+def test_a_finer_hop_sees_every_patch_of_the_default_one_and_more(tagger):
+    rng = np.random.default_rng(1)
+    wave = (0.1 * rng.standard_normal(int(3.3 * 16000))).astype(np.float32)  # the last default patch: part padding
+    default = tagger.patch_probabilities(wave, 16000)
+    fine = tagger.patch_probabilities(wave, 16000, hop_frames=16)
+    assert len(fine) == 3 * (len(default) - 1) + 1
+    assert np.allclose(fine[::3], default, atol=1e-6)
+
+
 def test_dog_bark_tags_an_animal(tagger):
     wave, sr = _gcompris_clip("memory-sound", "LRBark_1_LA_cut.ogg")
     top = [name for name, _ in tagger.top(wave, sr, k=5)]

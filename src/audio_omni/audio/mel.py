@@ -11,11 +11,30 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+import numpy as np
 import torch
 
 
 def hz_to_mel_htk(freq: float) -> float:
     return 2595.0 * math.log10(1.0 + freq / 700.0)
+
+
+def htk_triangles(
+    n_freqs: int, n_mels: int, sample_rate: int, f_min: float, f_max: float, in_mel_space: bool = False
+) -> np.ndarray:
+    """Triangular HTK-scale filters with peak 1 (no area normalisation), [n_freqs, n_mels] float64, in numpy
+    (the frozen listeners' front ends need no transformers import): each triangle is straight in Hz, or in mel
+    when ``in_mel_space`` (YAMNet's front end)."""
+    lo, hi = 2595.0 * np.log10(1.0 + f_min / 700.0), 2595.0 * np.log10(1.0 + f_max / 700.0)
+    mel_edges = np.linspace(lo, hi, n_mels + 2)
+    freqs = np.linspace(0.0, sample_rate / 2, n_freqs)
+    if in_mel_space:
+        x, edges = 2595.0 * np.log10(1.0 + freqs / 700.0), mel_edges
+    else:
+        x, edges = freqs, 700.0 * (10.0 ** (mel_edges / 2595.0) - 1.0)
+    rising = (x[:, None] - edges[None, :-2]) / (edges[1:-1] - edges[:-2])
+    falling = (edges[None, 2:] - x[:, None]) / (edges[2:] - edges[1:-1])
+    return np.maximum(0.0, np.minimum(rising, falling))
 
 
 @lru_cache(maxsize=16)

@@ -180,7 +180,7 @@ def understand(
     config: ConfigOpt = None,
     random_init: RandomOpt = False,
 ) -> None:
-    """Answer a question with the frozen MLLM."""
+    """Answer a question with the frozen MLLM (about audio with a text-only MLLM: the frozen listeners)."""
     from audio_omni.audio.io import check_audio_file
     from audio_omni.task_prompts import check_text
     from audio_omni.validation import MIN_SECONDS, check_max_tokens, pick_device
@@ -190,6 +190,12 @@ def understand(
     if audio is not None:
         check_audio_file(audio, min_seconds=MIN_SECONDS)
     check_model_parts(config, vocab, mllm)
+    from audio_omni.understanding import listens_for
+
+    ears = listens_for(model) if audio is not None and config is None else None
+    if ears is not None:  # a text-only MLLM: the frozen listeners answer, no DiT weights needed
+        typer.echo(ears.answer(question, audio))
+        return
     omni = _load(model, pick_device(device), vocab, mllm, random_init, config)
     typer.echo(f"answering (at most {max_tokens} tokens) ...", err=True)
     if random_init:

@@ -13,7 +13,7 @@ from audio_omni.errors import AudioOmniError
 log = logging.getLogger(__name__)
 
 #: Built-in suites, by name: where they are cached and how they are built.
-BUILTIN_SUITES = {"debian-edit": "debian-edit-v2"}
+BUILTIN_SUITES = {"debian-edit": "debian-edit-v2", "debian-questions": "debian-questions-v1"}
 GRID_ROWS = 6
 
 
@@ -28,7 +28,13 @@ def resolve_suite(suite: str | Path) -> Path:
     cached = cache_dir() / "suites" / BUILTIN_SUITES[str(suite)]
     if not (cached / "manifest.jsonl").is_file():
         print(f"building the built-in suite {suite!r} in {cached} (once)", file=sys.stderr)
-        with_questions(build_debian_benchmark(cached))
+        if str(suite) == "debian-questions":  # questions about debian-edit's clips, answers from its stems
+            from audio_omni.eval.question_items import build_question_suite
+            from audio_omni.eval.suites import read_suite
+
+            build_question_suite(cached, read_suite(resolve_suite("debian-edit")))
+        else:
+            with_questions(build_debian_benchmark(cached))
     return cached
 
 

@@ -9,13 +9,19 @@ Operations (``suites.UNDERSTANDING_OPERATIONS``):
   fraction of expected classes named) and ``tag_hit`` (at least one named).
 * ``ASR``: transcribe the speech. Against ``transcript``: WER, CER and ``error``, the primary one for the
   spoken language (``extra["speech_language"]`` or ``language``; CER for languages written without spaces,
-  :func:`audio_omni.eval.metrics.uses_characters`); ``exact`` when that error is 0.
+  :func:`audio_omni.eval.metrics.uses_characters`); ``exact`` when that error is 0. An answer that quotes the
+  words ("The speech says: "..."") is scored on the quoted words.
+* ``Presence``, ``Count``, ``Timing``, ``LanguageID`` (``extra["expected"]``) and ``Caption`` (classes as for
+  Tagging, also named by their words in the question's language): questions with exact answers from the
+  stems, in six languages (:mod:`.question_items`), scored by :mod:`.question_scores`; ``accuracy`` per type
+  (Timing: mean IoU too), also per question language.
 
 An answer system is called as ``system(item, audio, rate, seed) -> str | None`` with ``audio`` the source as
 float32 ``[C, T]`` numpy at ``rate``; None means it has no answer for that item. Reference systems
 (:data:`ANSWER_BASELINES`): ``oracle`` (the ground truth as text: an upper bound that checks the scoring),
-``empty`` (answers "": the floor, 0 recall and WER 1), ``tagger`` (YAMNet's top-3 class names, Tagging only)
-and ``whisper`` (Whisper-base in the item's spoken language, ASR only). A model checkpoint or preset answers
+``empty`` (answers "": the floor, 0 recall and WER 1), ``tagger`` (YAMNet's top-3 class names for Tagging and
+Caption; for Presence "yes" when the asked class is among them) and ``whisper`` (Whisper-base in the item's
+spoken language for ASR; its detected language for LanguageID). A model checkpoint or preset answers
 through :meth:`audio_omni.AudioOmni.understand` (:class:`ModelAnswerSystem`).
 
 Suites without understanding items can be given some from their own references, without new audio:
@@ -38,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_omni.errors import AudioOmniError
-from audio_omni.eval import metrics
+from audio_omni.eval import metrics, question_scores
 from audio_omni.eval.suites import Suite, SuiteItem
 
 log = logging.getLogger(__name__)
@@ -47,7 +53,11 @@ AnswerSystem = Callable[..., "str | None"]
 
 ANSWERS_FILE = "answers.jsonl"
 TAGGING_QUESTION = "Which sound events can you hear in this audio?"
+#: Question types with one exact answer in ``extra["expected"]``, scored by :mod:`.question_scores`.
+QUESTION_TYPES = ("Presence", "Count", "Timing", "LanguageID")
 ASR_QUESTION = "Transcribe the speech in this audio."
+#: A quote holding at least this share of an ASR answer's characters is the transcript it gives.
+QUOTED_SHARE = 0.5
 #: How many of YAMNet's most probable classes the ``tagger`` baseline names.
 TAGGER_TOP_K = 3
 #: First parts shared by several AudioSet classes ("Inside, small room", "Inside, public space"): alone they
@@ -125,15 +135,17 @@ def class_named(answer: str, name: str) -> bool:
     return any(_contains(words, phrase) for phrase in class_name_variants(name))
 
 
-def named_classes(answer: str, expected: list[str]) -> list[str]:
-    """The expected classes that the answer names."""
-    return [name for name in expected if class_named(answer, name)]
+def named_classes(answer: str, expected: list[str], language: str = "en") -> list[str]:
+    """The expected classes that the answer names (in English, or by their words in ``language``:
+    :func:`audio_omni.eval.question_scores.named_in_language`)."""
+    return [name for name in expected
+            if class_named(answer, name) or question_scores.named_in_language(answer, name, language)]
 
 
-def tagging_scores(answer: str, expected: list[str]) -> dict:
+def tagging_scores(answer: str, expected: list[str], language: str = "en") -> dict:
     """``tag_recall``: fraction of the expected classes named (``metrics.tag_accuracy`` on free text, with the
     matching above); ``tag_hit``: at least one named; ``named``: which."""
-    named = named_classes(answer, expected)
+    named = named_classes(answer, expected, language)
     if not expected:
         return {"tag_recall": None, "tag_hit": None, "named": []}
     return {"tag_recall": len(named) / len(expected), "tag_hit": bool(named), "named": named}
@@ -153,12 +165,16 @@ def asr_scores(answer: str, reference: str, language: str) -> dict:
 
 
 def oracle(item: SuiteItem, audio, rate: int, seed: int = 0) -> str | None:
-    """The ground truth as text: the expected class names joined with ", ", or the transcript."""
-    if item.operation == "Tagging":
+    """The ground truth as text: the expected class names joined with ", ", the transcript, or the expected
+    answer (yes / no, the count, the spans as "a-b s", the language code)."""
+    if item.operation in ("Tagging", "Caption"):
         return ", ".join(expected_classes(item))
     if item.operation == "ASR":
         return reference_transcript(item)
-    return None
+    expected = item.extra.get("expected")
+    if item.operation == "Timing":
+        return ", ".join(f"{a}-{b} s" for a, b in expected)
+    return None if expected is None else str(expected)
 
 
 def empty(item: SuiteItem, audio, rate: int, seed: int = 0) -> str | None:
@@ -175,14 +191,21 @@ def _judges():
 
 
 def tagger(item: SuiteItem, audio, rate: int, seed: int = 0) -> str | None:
-    """YAMNet's top-3 class names ("Breaking, Crack, Glass"); no answer to ASR."""
-    if item.operation != "Tagging":
+    """YAMNet's top-3 class names ("Breaking, Crack, Glass") for Tagging and Caption; "yes" / "no" for Presence
+    (is the asked class among them); no answer otherwise."""
+    if item.operation not in ("Tagging", "Caption", "Presence"):
         return None
-    return ", ".join(name for name, _ in _judges().tagger.top(np.asarray(audio, np.float32), rate, TAGGER_TOP_K))
+    top = [name for name, _ in _judges().tagger.top(np.asarray(audio, np.float32), rate, TAGGER_TOP_K)]
+    if item.operation == "Presence":
+        return "yes" if item.labels.get("target") in top else "no"
+    return ", ".join(top)
 
 
 def whisper(item: SuiteItem, audio, rate: int, seed: int = 0) -> str | None:
-    """Whisper-base's transcript in the item's spoken language (auto-detected when Whisper lacks it)."""
+    """Whisper-base's transcript in the item's spoken language (auto-detected when Whisper lacks it); for
+    LanguageID the language it detects (its code)."""
+    if item.operation == "LanguageID":
+        return _judges().whisper.language(np.asarray(audio, np.float32), rate)[0]
     if item.operation != "ASR":
         return None
     judge = _judges().whisper
@@ -198,8 +221,8 @@ ANSWER_BASELINES: dict[str, AnswerSystem] = {"oracle": oracle, "empty": empty, "
 
 class ModelAnswerSystem:
     """An :class:`audio_omni.AudioOmni` checkpoint or preset answering through ``understand()`` (its frozen
-    MLLM; the DiT is not involved, so sampling steps do not apply). A model whose language model reads text
-    only is refused when it is loaded, with one line saying so."""
+    MLLM, or for a text-only MLLM the frozen listeners of :mod:`audio_omni.understanding`; the DiT is not
+    involved, so sampling steps do not apply)."""
 
     def __init__(self, model: str, random_init: bool = False, device=None, max_new_tokens: int = 128,
                  pipe=None) -> None:
@@ -225,10 +248,7 @@ class ModelAnswerSystem:
             return None  # an unfamiliar layout: let the first call tell
         if backbone is None:
             return "it was loaded without its MLLM (pass mllm_path)"
-        if not backbone.accepts_audio:
-            return (f"its language model ({type(backbone).__name__}) reads text only; questions about audio need "
-                    "the paper-scale model with the Qwen2.5-Omni thinker")
-        return None
+        return None  # a text-only MLLM answers through audio_omni.understanding
 
     def __call__(self, item: SuiteItem, audio, rate: int, seed: int = 0) -> str | None:
         import torch
@@ -275,7 +295,7 @@ def answer_item(item: SuiteItem, suite: Suite, system: AnswerSystem, seed: int =
 
     record: dict = {"id": item.id, "operation": item.operation, "language": item.language,
                     "question": item.instruction}
-    if item.operation == "Tagging":
+    if item.operation in ("Tagging", "Caption"):
         expected: list[str] | str | None = expected_classes(item)
         if not expected:
             raise AudioOmniError("the item names no class (labels.present_after / labels.target)")
@@ -284,6 +304,10 @@ def answer_item(item: SuiteItem, suite: Suite, system: AnswerSystem, seed: int =
         record["speech_language"] = spoken_language(item)
         if expected is None:
             raise AudioOmniError("the item has no transcript")
+    elif item.operation in QUESTION_TYPES:
+        expected = item.extra.get("expected")
+        if expected is None:
+            raise AudioOmniError(f"the {item.operation} item has no extra.expected answer")
     else:
         raise AudioOmniError(f"{item.operation!r} is not an understanding operation")
     record["expected"] = expected
@@ -295,17 +319,48 @@ def answer_item(item: SuiteItem, suite: Suite, system: AnswerSystem, seed: int =
         record.update(status="no output", answer=None)
         return record
     answer = str(answer)
-    if item.operation == "Tagging":
-        scores = tagging_scores(answer, expected)
+    if item.operation in ("Tagging", "Caption"):
+        scores = tagging_scores(answer, expected, item.language or "en")
+    elif item.operation == "ASR":
+        scores = asr_scores(quoted_words(answer), expected, spoken_language(item))
     else:
-        scores = asr_scores(answer, expected, spoken_language(item))
+        scores = question_scores.score(item.operation, answer, expected)
     record.update(status="ok", answer=answer, scores={k: _clean(v) for k, v in scores.items()})
     return record
+
+
+def quoted_words(answer: str) -> str:
+    """The words an answer quotes ("The speech says: "..." (English)"): from its first opening quote ("", “”,
+    «», 「」) to the last closing one, when that holds most of the answer; else the whole answer (a bare
+    transcript may quote a few words itself: 'press 4 for the "don't call" menu')."""
+    text = answer or ""
+    for pattern in (r'"(.+)"', r"“(.+)”", r"«\s*(.+?)\s*»", r"「(.+)」"):
+        m = re.search(pattern, text, re.DOTALL)
+        if m and len(m.group(1)) >= QUOTED_SHARE * len(text):
+            return m.group(1)
+    return text
 
 
 def _mean(values) -> float | None:
     values = [float(v) for v in values if v is not None]
     return float(np.mean(values)) if values else None
+
+
+def _primary(op: str, scores: dict):
+    """The per-item number a question type is ranked by."""
+    if op in ("Tagging", "Caption"):
+        return scores.get("tag_recall")
+    if op == "ASR":
+        return scores.get("error")
+    return scores.get("correct")
+
+
+def _by_language(op: str, done: list[dict]) -> dict:
+    """{question language: mean of the primary number} (accuracy, tag recall, or ASR error)."""
+    per: dict[str, list] = defaultdict(list)
+    for r in done:
+        per[r.get("language") or "en"].append(_primary(op, r["scores"]))
+    return {lang: _mean(values) for lang, values in sorted(per.items())}
 
 
 def summarize(records: list[dict]) -> dict:
@@ -317,14 +372,21 @@ def summarize(records: list[dict]) -> dict:
     for op, rows in sorted(per_op.items()):
         done = [r for r in rows if r.get("status") == "ok"]
         entry: dict = {"items": len(rows), "evaluated": len(done)}
-        if op == "Tagging":
+        if op in ("Tagging", "Caption"):
             entry["tag_recall"] = _mean(r["scores"].get("tag_recall") for r in done)
             entry["tag_hit_rate"] = _mean(r["scores"].get("tag_hit") for r in done)
+        elif op in QUESTION_TYPES:
+            entry["accuracy"] = _mean(r["scores"].get("correct") for r in done)
+            if op == "Timing":
+                entry["iou"] = _mean(r["scores"].get("iou") for r in done)
+            if op == "Count":
+                entry["abs_error"] = _mean(r["scores"].get("abs_error") for r in done)
         else:
             for key in ("wer", "cer", "error"):
                 entry[key] = _mean(r["scores"].get(key) for r in done)
             entry["exact_rate"] = _mean(r["scores"].get("exact") for r in done)
         entry["seconds_per_item"] = _mean(r.get("seconds") for r in rows) or 0.0
+        entry["by_language"] = _by_language(op, done)
         operations[op] = entry
     return {"operations": operations}
 
@@ -423,9 +485,12 @@ def console_lines(summary: dict) -> list[str]:
     lines = []
     for op, e in summary["operations"].items():
         answered = f"{e['evaluated']}/{e['items']} answered"
-        if op == "Tagging":
+        if op in ("Tagging", "Caption"):
             lines.append(f"{op:15s} tag recall {_pct(e.get('tag_recall')):>5s}  "
                          f"hit {_pct(e.get('tag_hit_rate')):>5s}  {answered}")
+        elif op in QUESTION_TYPES:
+            iou = f"  IoU {e['iou']:.2f}" if e.get("iou") is not None else ""
+            lines.append(f"{op:15s} accuracy {_pct(e.get('accuracy')):>5s}{iou}  {answered}")
         else:
             lines.append(f"{op:15s} error {_pct(e.get('error')):>5s}  WER {_pct(e.get('wer')):>5s}  "
                          f"CER {_pct(e.get('cer')):>5s}  {answered}")
@@ -445,12 +510,22 @@ def markdown_section(summary: dict) -> str:
     """The ``## Understanding`` section of report.md (one table, one row per operation)."""
     ops = summary["operations"]
     lines = ["## Understanding", "", MARKDOWN_NOTE, "",
-             "| operation | items | answered | tag recall | hit | error | WER | CER | exact | s/item |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| operation | items | answered | tag recall | hit | error | WER | CER | exact | accuracy | IoU "
+             "| s/item |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for op, e in ops.items():
-        cells = [_pct(e.get(k)) for k in ("tag_recall", "tag_hit_rate", "error", "wer", "cer", "exact_rate")]
+        cells = [_pct(e.get(k)) for k in ("tag_recall", "tag_hit_rate", "error", "wer", "cer", "exact_rate",
+                                          "accuracy")]
+        iou = "-" if e.get("iou") is None else f"{e['iou']:.2f}"
         lines.append(f"| {op} | {e['items']} | {e['evaluated']} | " + " | ".join(cells)
-                     + f" | {e.get('seconds_per_item', 0.0):.2f} |")
+                     + f" | {iou} | {e.get('seconds_per_item', 0.0):.2f} |")
     if not ops:
-        lines.append("| (no understanding items) | 0 | 0 | - | - | - | - | - | - | - |")
+        lines.append("| (no understanding items) | 0 | 0 | - | - | - | - | - | - | - | - | - |")
+    languages = sorted({lang for e in ops.values() for lang in e.get("by_language", {})})
+    if len(languages) > 1:
+        lines += ["", "Per question language (accuracy; tag recall for Tagging and Caption; error for ASR):", "",
+                  "| operation | " + " | ".join(languages) + " |", "|---|" + "---:|" * len(languages)]
+        for op, e in ops.items():
+            by = e.get("by_language", {})
+            lines.append(f"| {op} | " + " | ".join(_pct(by.get(lang)) for lang in languages) + " |")
     return "\n".join(lines) + "\n"

@@ -106,29 +106,22 @@ def yamnet_model_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _mel_matrix() -> np.ndarray:
-    from transformers.audio_utils import mel_filter_bank
+    from audio_omni.audio.mel import htk_triangles
 
-    return mel_filter_bank(
-        num_frequency_bins=N_FFT // 2 + 1,
-        num_mel_filters=N_MELS,
-        min_frequency=FMIN,
-        max_frequency=FMAX,
-        sampling_rate=SAMPLE_RATE,
-        norm=None,
-        mel_scale="htk",
-        triangularize_in_mel_space=True,
-    ).astype(np.float32)  # [257, 64]
+    filters = htk_triangles(N_FFT // 2 + 1, N_MELS, SAMPLE_RATE, FMIN, FMAX, in_mel_space=True)
+    return filters.astype(np.float32)  # [257, 64]
 
 
-def log_mel_patches(wave16k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def log_mel_patches(wave16k: np.ndarray, hop_frames: int = PATCH_HOP_FRAMES) -> tuple[np.ndarray, np.ndarray]:
     """Mono 16 kHz float waveform -> (patches [P, 96, 64] float32, patch RMS in dBFS [P]).
 
-    The waveform is zero-padded to at least one patch and to a whole number of patch hops, so the tail is
-    covered.
+    Patches start every ``hop_frames`` 10 ms frames (YAMNet's own hop is 48). The waveform is zero-padded to
+    at least one patch and to a whole number of patch hops, so the tail is covered; a finer hop pads as the
+    default one does, so that it sees every patch the default sees (the last one, part padding, included).
     """
     wave = np.asarray(wave16k, dtype=np.float32).reshape(-1)
     patch_len = WINDOW + (PATCH_FRAMES - 1) * HOP
-    patch_hop = PATCH_HOP_FRAMES * HOP
+    patch_hop = max(hop_frames, PATCH_HOP_FRAMES) * HOP
     n = max(wave.size, patch_len)
     n = patch_len + int(np.ceil((n - patch_len) / patch_hop)) * patch_hop
     wave = np.pad(wave, (0, n - wave.size))
@@ -137,7 +130,7 @@ def log_mel_patches(wave16k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(WINDOW) / WINDOW)).astype(np.float32)  # periodic Hann
     spectrum = np.abs(np.fft.rfft(frames * window, n=N_FFT, axis=-1)).astype(np.float32)
     log_mel = np.log(spectrum @ _mel_matrix() + LOG_OFFSET).astype(np.float32)
-    starts = np.arange(0, n_frames - PATCH_FRAMES + 1, PATCH_HOP_FRAMES)
+    starts = np.arange(0, n_frames - PATCH_FRAMES + 1, hop_frames)
     patches = np.stack([log_mel[s : s + PATCH_FRAMES] for s in starts])
     rms = np.array([np.sqrt(np.mean(np.square(wave[s * HOP : s * HOP + patch_len], dtype=np.float64))) for s in starts])
     rms_db = 20 * np.log10(np.maximum(rms, 1e-10))
@@ -217,12 +210,14 @@ class YamnetTagger:
             embeddings.append(results[EMBEDDING_OUTPUT].reshape(len(out[0]), -1))
         return np.concatenate(logits), np.concatenate(embeddings)
 
-    def _analyse(self, wave, sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _analyse(
+        self, wave, sample_rate: int, hop_frames: int = PATCH_HOP_FRAMES
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(logits [P, 521], embeddings [P, 1024], keep mask [P]) for every patch of a clip."""
         mono = _to_mono_16k(wave, sample_rate)
         if mono.size == 0:
             raise AudioInputError("tagger input is empty")
-        patches, rms_db = log_mel_patches(mono)
+        patches, rms_db = log_mel_patches(mono, hop_frames)
         logits, embeddings = self._run(patches)
         keep = (rms_db > SILENT_PATCH_DBFS) & (rms_db > rms_db.max() - SILENT_PATCH_RELATIVE_DB)
         if not keep.any():  # all silent: say so rather than return nothing
@@ -231,9 +226,10 @@ class YamnetTagger:
 
     # -- public API ---------------------------------------------------------------------------------------
 
-    def patch_probabilities(self, wave, sample_rate: int) -> np.ndarray:
-        """Probabilities of every 0.96 s patch (hop 0.48 s), silent ones included: [P, 521]."""
-        logits, _, _ = self._analyse(wave, sample_rate)
+    def patch_probabilities(self, wave, sample_rate: int, hop_frames: int = PATCH_HOP_FRAMES) -> np.ndarray:
+        """Probabilities of every 0.96 s patch (hop ``hop_frames`` x 10 ms, 0.48 s by default), silent ones
+        included: [P, 521]."""
+        logits, _, _ = self._analyse(wave, sample_rate, hop_frames)
         return _sigmoid(logits)
 
     def probabilities(self, wave, sample_rate: int) -> np.ndarray:

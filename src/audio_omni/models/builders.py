@@ -139,6 +139,16 @@ def build_codec(config: ModelConfig, load_vocoder: bool = True) -> AudioCodec:
     return MelVocoderCodec.from_installed(**kwargs) if load_vocoder else MelVocoderCodec(vocoder=None, **kwargs)
 
 
+def mllm_hears_audio(config: ModelConfig) -> bool:
+    """Whether the model's frozen MLLM takes audio (the Qwen2.5-Omni thinker does; Gemma reads text only), read
+    from the config without building anything."""
+    from audio_omni.models.mllm.gemma import GemmaBackbone
+    from audio_omni.models.mllm.qwen_omni import QwenOmniBackbone
+
+    backbones = {"qwen_omni": QwenOmniBackbone, "gemma3": GemmaBackbone}
+    return any(backbones[s.type].accepts_audio for s in config.model.conditioning.configs if s.type in backbones)
+
+
 def build_model(
     config: ModelConfig,
     vocab_file: str | Path | None = None,
