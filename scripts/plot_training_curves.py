@@ -1,10 +1,15 @@
 """Loss and evaluation curves of a training campaign against CPU-hours, for a model card.
 
-    python3 scripts/plot_training_curves.py RUN_DIR --cpu MONITOR.tsv [--evals EVALS.jsonl] --out docs/models/
+    python3 scripts/plot_training_curves.py RUN_DIR[@OFFSET] ... --cpu MONITOR.tsv [--hours-before H]
+        [--evals EVALS.jsonl] --out docs/models/
 
-RUN_DIR: a training run (its `tensorboard/` holds `train/loss`). MONITOR.tsv: lines `unix-time  step  cpu-ticks`
-(the CPU the campaign's processes used since the previous line, in 1/100 s), which maps steps to CPU-hours.
-EVALS.jsonl: one line per evaluated checkpoint, `{"step": N, "success": {"Add": 0.4, ...}}`.
+RUN_DIR: a training run (its `tensorboard/` holds `train/loss`). A campaign that warm-started a new run from an
+earlier one lists the runs in order, each later one with the step it continues from (`runs/v3@4253`): its
+steps restart at 0, the curves continue. MONITOR.tsv: lines `unix-time  step  cpu-ticks` (the CPU the campaign's
+processes used since the previous line, in 1/100 s), which maps steps to CPU-hours; where its step falls (the
+next run started), the next run's offset applies. `--hours-before`: CPU-hours spent before the monitor's first
+line (data building, the first steps). EVALS.jsonl: one line per evaluated checkpoint, `{"step": N, "success":
+{"Add": 0.4, ...}}`, steps counted across the runs.
 Writes `<name>-loss.png` and `<name>-success.png` (atomically).
 """
 
@@ -35,12 +40,20 @@ def read_loss(run: Path) -> tuple[np.ndarray, np.ndarray]:
     return steps_arr[keep], values_arr[keep]
 
 
-def cpu_hours_at(monitor: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, cumulative CPU-hours) from the campaign monitor."""
+def cpu_hours_at(monitor: Path, offsets: list[int], hours_before: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(campaign steps, cumulative CPU-hours) from the monitor; a fall in its step starts the next run's offset."""
     rows = [line.split("\t") for line in monitor.read_text().splitlines() if line.strip()]
-    steps = np.array([int(r[1]) for r in rows])
-    hours = np.cumsum([int(r[2]) for r in rows]) / 100.0 / 3600.0
-    return steps, hours
+    run, previous, steps = 0, -1, []
+    for row in rows:
+        step = int(row[1])
+        if step < previous and run + 1 < len(offsets):
+            run += 1
+        previous = step
+        steps.append(offsets[run] + step)
+    hours = hours_before + np.cumsum([int(r[2]) for r in rows]) / 100.0 / 3600.0
+    # Steps never go back within the campaign (a resumed run repeats a checkpoint's step at most).
+    steps_arr = np.maximum.accumulate(np.asarray(steps))
+    return np.r_[0, steps_arr], np.r_[0.0, hours]
 
 
 def smooth(values: np.ndarray, width: int) -> np.ndarray:
@@ -52,8 +65,9 @@ def smooth(values: np.ndarray, width: int) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("run", type=Path)
+    parser.add_argument("runs", nargs="+", help="RUN_DIR[@OFFSET], in the order the campaign ran them")
     parser.add_argument("--cpu", type=Path, required=True)
+    parser.add_argument("--hours-before", type=float, default=0.0)
     parser.add_argument("--evals", type=Path)
     parser.add_argument("--out", type=Path, default=Path("docs/models"))
     parser.add_argument("--name", default="audio-omni-small")
@@ -66,8 +80,13 @@ def main() -> None:
 
     from audio_omni.atomic import atomic_path
 
-    mon_steps, mon_hours = cpu_hours_at(args.cpu)
-    steps, loss = read_loss(args.run)
+    runs = [(Path(r.split("@")[0]), int(r.split("@")[1]) if "@" in r else 0) for r in args.runs]
+    mon_steps, mon_hours = cpu_hours_at(args.cpu, [offset for _, offset in runs], args.hours_before)
+    steps, loss = np.zeros(0, dtype=int), np.zeros(0)
+    for run, offset in runs:
+        run_steps, run_loss = read_loss(run)
+        earlier = steps < offset  # the earlier run's steps past this run's start were not continued
+        steps, loss = np.r_[steps[earlier], run_steps + offset], np.r_[loss[earlier], run_loss]
 
     def hours(at):
         return np.interp(at, mon_steps, mon_hours)
