@@ -41,6 +41,28 @@ def _sampling(sampling: dict | None) -> str:
     return f"{sampling['steps']} {sampling['sampler']} steps, " if sampling else ""
 
 
+def by_language(records: list[dict]) -> list[tuple[str, int, float, float, float | None]]:
+    """(row, judged edits, success, identity success, mean progress) per instruction language, then for the
+    held-out and the seen instruction templates where the suite marks them; editing items with a verdict only."""
+    from audio_omni.eval.suites import EDIT_OPERATIONS
+
+    judged = [r for r in records if r.get("operation") in EDIT_OPERATIONS
+              and (r.get("scores") or {}).get("success") is not None]
+    groups: dict[str, list[dict]] = {}
+    for r in judged:
+        groups.setdefault(r.get("language") or "?", []).append(r)
+    for r in judged:
+        if r.get("held_out") is not None:
+            groups.setdefault("held-out templates" if r["held_out"] else "seen templates", []).append(r)
+    rows = []
+    for name, group in groups.items():
+        progress = [r["scores"]["edit_progress"] for r in group if r["scores"].get("edit_progress") is not None]
+        rows.append((name, len(group), sum(bool(r["scores"]["success"]) for r in group) / len(group),
+                     sum(bool(r["scores"].get("identity_success")) for r in group) / len(group),
+                     sum(progress) / len(progress) if progress else None))
+    return rows
+
+
 def markdown(report: dict) -> str:
     ops = report["summary"]["operations"]
     used = [c for c in COLUMNS if any(ops[o].get(c[0]) is not None for o in ops)]
@@ -70,6 +92,14 @@ def markdown(report: dict) -> str:
     for op, entry in ops.items():
         cells = [_fmt(entry.get(key), pct) for key, _, pct in used]
         lines.append(f"| {op} | {entry['items']} | {entry['judged']} | " + " | ".join(cells) + " |")
+    languages = by_language(report.get("records") or [])
+    if len({row[0] for row in languages} - {"held-out templates", "seen templates"}) > 1 or any(
+        row[0] == "held-out templates" for row in languages
+    ):
+        lines += ["", "Editing by instruction language (and template):", "",
+                  "| language | judged | success | identity | progress |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {name} | {n} | {_fmt(rate, True)} | {_fmt(identity, True)} | {_fmt(progress)} |"
+                  for name, n, rate, identity, progress in languages]
     if report["summary"].get("understanding"):
         from audio_omni.eval.understanding import markdown_section
 

@@ -52,6 +52,8 @@ def evaluate_item(item: SuiteItem, suite: Suite, system, judges: Judges, out_dir
     source, target, residual = waves["source"], waves["target"], waves["residual"]
     record: dict = {"id": item.id, "operation": item.operation, "language": item.language, "domain": item.domain,
                     "labels": item.labels, "region": item.region}
+    if item.extra.get("held_out") is not None:  # the engine split marks held-out instruction templates
+        record["held_out"] = bool(item.extra["held_out"])
     window = getattr(system, "max_duration", None)  # a model's longest input: judge that excerpt of the pair
     if window is not None:
         keep = int(window * rate)
