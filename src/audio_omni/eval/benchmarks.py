@@ -381,6 +381,19 @@ def _draw_sound(op: str, k: int, attempt: int, m: _Material, n: int, rng: np.ran
     )
 
 
+@lru_cache(maxsize=1)
+def _material(rate: int) -> _Material:
+    return _Material(rate)
+
+
+def sound_edit_draw(op: str, k: int, seed: int, rate: int = BENCHMARK_RATE, seconds: float = BENCHMARK_SECONDS):
+    """One sound edit of ``debian-edit``'s kind drawn on its own (``k`` picks the event class: Dog, Glass,
+    Explosion, Speech; ``seed`` the clips, their gaps and levels): ``(source, target, labels, instruction)``,
+    mono float64 at ``rate``. For smoke tests that need a real edit pair without building the suite."""
+    draw = _draw_sound(op, k, 0, _material(rate), int(seconds * rate), np.random.default_rng(seed))
+    return draw.waves["source"], draw.waves["target"], draw.labels, draw.instruction
+
+
 def _region_around(onsets: list[int], n: int, rate: int, rng: np.random.Generator) -> list[float]:
     """[A, B] in seconds (0.1 s steps), 1.5-2.5 s long where the clip allows, starting shortly before an
     occurrence of the event, inside the clip with at least 0.1 s outside it."""
