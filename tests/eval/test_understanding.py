@@ -214,8 +214,21 @@ def test_one_command_evaluates_edits_and_questions(suite, tmp_path):
 
 def test_an_asr_answer_is_scored_on_the_transcript_it_quotes():
     transcript = 'Dial 4 to send this caller to a polite "don\'t call" menu.'
-    assert u.quoted_words(transcript) == transcript  # a bare transcript quoting a few words itself
+    assert u.transcript_candidates(transcript)[0] == transcript  # a bare transcript quoting a few words itself
     answer = f'The speech says: "{transcript}" (English, 0.0–4.2 s).'
-    assert u.quoted_words(answer) == transcript
+    assert transcript in u.transcript_candidates(answer)
     said = "今日はいい天気ですね、散歩に行きましょう"
-    assert u.quoted_words(f"「{said}」と言っています。") == said
+    assert said in u.transcript_candidates(f"「{said}」と言っています。")
+
+
+def test_a_short_quoted_transcript_is_not_charged_for_its_evidence():
+    """A short sentence with its language and times around it (longer than the quote) scores as the quote."""
+    item = SuiteItem("tts-0-asr", "ASR", u.ASR_QUESTION, source="a.flac", language="en",
+                     transcript="Please try your call again later.")
+    right = 'The speech says: "Please try your call again later." (English, 0.0–2.0 s).'
+    wrong = 'The speech says: "Please hold the line." (English, 0.0–2.0 s).'
+    bare = 'Dial 4 for the "do not call" menu.'
+    scored = {a: u.answer_scores(item, a, item.transcript)["error"] for a in (right, wrong)}
+    assert scored[right] == 0.0 and scored[wrong] > 0.3
+    bare_item = SuiteItem("x-asr", "ASR", u.ASR_QUESTION, source="a.flac", language="en", transcript=bare)
+    assert u.answer_scores(bare_item, bare, bare)["error"] == 0.0

@@ -10,7 +10,9 @@ Operations (``suites.UNDERSTANDING_OPERATIONS``):
 * ``ASR``: transcribe the speech. Against ``transcript``: WER, CER and ``error``, the primary one for the
   spoken language (``extra["speech_language"]`` or ``language``; CER for languages written without spaces,
   :func:`audio_omni.eval.metrics.uses_characters`); ``exact`` when that error is 0. An answer that quotes the
-  words ("The speech says: "..."") is scored on the quoted words.
+  words ("The speech says: "..." (English, 0.0-2.5 s)") is scored on the quoted words or on the whole answer,
+  whichever is closer (a short quote is shorter than the evidence around it; a bare transcript may quote a few
+  words itself).
 * ``Presence``, ``Count``, ``Timing``, ``LanguageID`` (``extra["expected"]``) and ``Caption`` (classes as for
   Tagging, also named by their words in the question's language): questions with exact answers from the
   stems, in six languages (:mod:`.question_items`), scored by :mod:`.question_scores`; ``accuracy`` per type
@@ -56,8 +58,6 @@ TAGGING_QUESTION = "Which sound events can you hear in this audio?"
 #: Question types with one exact answer in ``extra["expected"]``, scored by :mod:`.question_scores`.
 QUESTION_TYPES = ("Presence", "Count", "Timing", "LanguageID")
 ASR_QUESTION = "Transcribe the speech in this audio."
-#: A quote holding at least this share of an ASR answer's characters is the transcript it gives.
-QUOTED_SHARE = 0.5
 #: How many of YAMNet's most probable classes the ``tagger`` baseline names.
 TAGGER_TOP_K = 3
 #: First parts shared by several AudioSet classes ("Inside, small room", "Inside, public space"): alone they
@@ -319,26 +319,33 @@ def answer_item(item: SuiteItem, suite: Suite, system: AnswerSystem, seed: int =
         record.update(status="no output", answer=None)
         return record
     answer = str(answer)
-    if item.operation in ("Tagging", "Caption"):
-        scores = tagging_scores(answer, expected, item.language or "en")
-    elif item.operation == "ASR":
-        scores = asr_scores(quoted_words(answer), expected, spoken_language(item))
-    else:
-        scores = question_scores.score(item.operation, answer, expected)
+    scores = answer_scores(item, answer, expected)
     record.update(status="ok", answer=answer, scores={k: _clean(v) for k, v in scores.items()})
     return record
 
 
-def quoted_words(answer: str) -> str:
-    """The words an answer quotes ("The speech says: "..." (English)"): from its first opening quote ("", “”,
-    «», 「」) to the last closing one, when that holds most of the answer; else the whole answer (a bare
-    transcript may quote a few words itself: 'press 4 for the "don't call" menu')."""
+def answer_scores(item: SuiteItem, answer: str, expected) -> dict:
+    """The scores of one answer to an understanding item (see the module docstring)."""
+    if item.operation in ("Tagging", "Caption"):
+        return tagging_scores(answer, expected, item.language or "en")
+    if item.operation == "ASR":
+        # The quote (however short next to its evidence) or the whole answer, whichever is closer: a wrong
+        # transcript stays wrong either way, a right one is not charged for the times and language around it.
+        language = spoken_language(item)
+        return min((asr_scores(text, expected, language) for text in transcript_candidates(answer)),
+                   key=lambda s: s["error"] if s["error"] is not None else float("inf"))
+    return question_scores.score(item.operation, answer, expected)
+
+
+def transcript_candidates(answer: str) -> list[str]:
+    """The whole answer and every quote it holds, outermost first: what an ASR answer may give as its words."""
     text = answer or ""
+    out = [text]
     for pattern in (r'"(.+)"', r"“(.+)”", r"«\s*(.+?)\s*»", r"「(.+)」"):
         m = re.search(pattern, text, re.DOTALL)
-        if m and len(m.group(1)) >= QUOTED_SHARE * len(text):
-            return m.group(1)
-    return text
+        if m and m.group(1) not in out:
+            out.append(m.group(1))
+    return out
 
 
 def _mean(values) -> float | None:
