@@ -130,3 +130,20 @@ def test_unknown_preset_and_missing_weights():
         AudioOmni.from_pretrained("no-such-model")
     with pytest.raises(CheckpointError, match="no trained weights"):
         AudioOmni.from_pretrained("debug")
+
+
+def test_edits_take_their_own_default_step_count(omni):
+    """``sampling.edit_steps`` (when set) is the default for edits; generation keeps ``sampling.steps``."""
+    seen = []
+    sampling = omni.config.sampling
+    saved = (sampling.steps, sampling.edit_steps)
+    try:
+        sampling.steps, sampling.edit_steps = 3, 2
+        omni.edit(_tone(0.3), ("Remove", "dog"), sample_rate=SR, seed=0, progress=lambda i, n: seen.append(n))
+        omni.generate("T2A", "rain", duration=0.25, seed=0, progress=lambda i, n: seen.append(n))
+        sampling.edit_steps = None
+        omni.edit(_tone(0.3), ("Remove", "dog"), sample_rate=SR, seed=0, progress=lambda i, n: seen.append(n))
+    finally:
+        sampling.steps, sampling.edit_steps = saved
+    assert sorted(set(seen), key=seen.index) == [2, 3]
+    assert seen[-1] == 3  # unset: the generation count

@@ -226,9 +226,13 @@ class AudioOmni:
             raise AudioOmniError("the model produced non-finite audio (NaN/Inf); check the checkpoint")
         return AudioResult(audio.contiguous(), codec.sample_rate, seed)
 
-    def _settings(self, steps: int | None, sampler: str | None) -> tuple[int, str]:
-        """Unset steps/sampler take the model's defaults; both are checked before any work is done."""
-        steps = self.config.sampling.steps if steps is None else int(steps)
+    def _settings(self, steps: int | None, sampler: str | None, edit: bool = False) -> tuple[int, str]:
+        """Unset steps/sampler take the model's defaults (``sampling.edit_steps`` for edits, when set); both are
+        checked before any work is done."""
+        if steps is None:
+            defaults = self.config.sampling
+            steps = defaults.edit_steps if edit and defaults.edit_steps is not None else defaults.steps
+        steps = int(steps)
         sampler = sampler or self.config.sampling.sampler
         if steps < 1:
             raise AudioOmniError(f"steps must be at least 1, got {steps}")
@@ -393,7 +397,7 @@ class AudioOmni:
         overlap by `sampling.overlap_seconds` and are cross-faded in the latent space, then decoded at once."""
         steps, cfg_scale, sampler, seed = check_sampling(steps, cfg_scale, sampler, seed)
         check_edit(audio, instruction)
-        steps, sampler = self._settings(steps, sampler)
+        steps, sampler = self._settings(steps, sampler, edit=True)
         whole = self.edit_request(audio, instruction, sample_rate)
         source, instruction = whole.source, whole.text
         ratio = self.model.pretransform.downsampling_ratio

@@ -226,6 +226,14 @@ class YamnetTagger:
 
     # -- public API ---------------------------------------------------------------------------------------
 
+    def patch_analysis(
+        self, wave, sample_rate: int, hop_frames: int = PATCH_HOP_FRAMES
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every 0.96 s patch (hop ``hop_frames`` x 10 ms), silent ones included: (probabilities [P, 521],
+        embeddings [P, 1024], keep mask [P] of the patches with sound)."""
+        logits, embeddings, keep = self._analyse(wave, sample_rate, hop_frames)
+        return _sigmoid(logits), embeddings, keep
+
     def patch_probabilities(self, wave, sample_rate: int, hop_frames: int = PATCH_HOP_FRAMES) -> np.ndarray:
         """Probabilities of every 0.96 s patch (hop ``hop_frames`` x 10 ms, 0.48 s by default), silent ones
         included: [P, 521]."""

@@ -169,6 +169,9 @@ class SamplingDefaults(_Strict):
     """Our extension: the defaults the facade uses (the official demo's values)."""
 
     steps: int = 100
+    #: steps for edits when they differ from generation's (None: ``steps``); a flow that starts from the source
+    #: has less of the way to go
+    edit_steps: int | None = Field(None, ge=1)
     cfg_scale: float = 7.0
     edit_cfg_scale: float = 6.0
     sampler: Literal["euler", "heun", "midpoint"] = "euler"

@@ -87,7 +87,7 @@ class AudioUnderstanding:
         return facts
 
     def parse(self, question: str) -> Question:
-        return parse_question(check_question(question), self.listener.tagger.labels)
+        return parse_question(check_question(question), self.listener.labels)
 
     def answer(self, question: str, audio, sample_rate: int | None = None, facts: AudioFacts | None = None) -> str:
         """Answer ``question`` about ``audio`` (a path, or an array with ``sample_rate``); ``facts`` skips hearing

@@ -108,17 +108,22 @@ def _runs(on: np.ndarray) -> list[tuple[int, int]]:
 
 
 def class_segments(
-    probabilities: np.ndarray, active: np.ndarray, labels: list[str], spans: np.ndarray, max_classes: int = MAX_CLASSES
+    probabilities: np.ndarray,
+    active: np.ndarray,
+    labels: list[str],
+    spans: np.ndarray,
+    max_classes: int = MAX_CLASSES,
+    ignore: frozenset[str] = NOT_EVENTS,
 ) -> list[SoundSegment]:
     """Segments of every class that one active window hears at ``ON_THRESHOLD`` (at most ``max_classes``
-    classes, the most confident first), sorted by start time. ``probabilities`` [W, K]; ``active`` [W] marks
-    windows with sound (silent ones never start or continue a segment)."""
+    classes, the most confident first; never those in ``ignore``), sorted by start time. ``probabilities``
+    [W, K]; ``active`` [W] marks windows with sound (silent ones never start or continue a segment)."""
     if probabilities.size == 0 or not active.any():
         return []
     heard = np.where(active[:, None], probabilities, 0.0)
     peaks = heard.max(axis=0)
     order = [
-        int(k) for k in np.argsort(-peaks, kind="stable") if peaks[k] >= ON_THRESHOLD and labels[k] not in NOT_EVENTS
+        int(k) for k in np.argsort(-peaks, kind="stable") if peaks[k] >= ON_THRESHOLD and labels[k] not in ignore
     ][:max_classes]
     segments = []
     for k in order:

@@ -5,7 +5,9 @@ One :class:`Listener` owns the frozen models (loaded on first use, shared by eve
 
 * duration, integrated loudness (LUFS) and peak level; a clip whose peak stays below ``SILENT_PEAK_DBFS`` is
   silent and nothing else is asked of the models (they would hallucinate on it);
-* sound events over time: YAMNet on sliding windows merged into labelled segments (:mod:`.events`);
+* sound events over time: YAMNet on sliding windows merged into labelled segments (:mod:`.events`), with the
+  catalogue head's classes beside the tagger's (:mod:`.catalog_head`: the data engine's vocabulary, such as
+  "Soundtrack music" or "Outside, urban or manmade", learned on the tagger's embeddings);
 * speech, when the tagger hears it: Whisper-base's language and transcript with segment and word times;
 * music, when the tagger hears it: tempo, key, pitch range (CREPE tiny) and the instrument, genre and mood
   classes of the tagger (:mod:`.music`).
@@ -20,7 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_omni.understanding.events import SoundSegment, class_segments, envelope_db, window_spans, with_counts
+from audio_omni.understanding.catalog_head import CatalogHead, merge_tagger
+from audio_omni.understanding.events import (
+    NOT_EVENTS,
+    SoundSegment,
+    class_segments,
+    envelope_db,
+    window_spans,
+    with_counts,
+)
 from audio_omni.understanding.music import MusicFacts, estimate_key, estimate_tempo, pitch_range
 from audio_omni.understanding.occurrences import foreground
 
@@ -159,9 +169,20 @@ def _class_range(labels: list[str], first: str, last: str) -> list[int]:
 class Listener:
     """Frozen models that hear a clip (see the module docstring). Each is loaded when first needed."""
 
-    def __init__(self, tagger=None, whisper=None, pitch=None, threads: int = 2) -> None:
+    def __init__(self, tagger=None, whisper=None, pitch=None, threads: int = 2,
+                 head: CatalogHead | None | str = "installed") -> None:
+        """``head``: the catalogue head ("installed": the one the package ships, if any; None: the tagger's
+        classes alone)."""
         self._tagger, self._whisper, self._pitch = tagger, whisper, pitch
         self.threads = threads
+        self.head = CatalogHead.installed() if head == "installed" else head
+
+    @property
+    def labels(self) -> list[str]:
+        """Every class this listener can name: the tagger's, then the head's that the tagger lacks."""
+        labels = list(self.tagger.labels)
+        known = set(labels)
+        return labels + [name for name in (self.head.labels if self.head else ()) if name not in known]
 
     @functools.cached_property
     def tagger(self):
@@ -242,7 +263,14 @@ class Listener:
         """(segments, clip-level tags, per-class peak probability over windows with sound)."""
         from audio_omni.judges import yamnet
 
-        patches = self.tagger.patch_probabilities(mono, RATE, hop_frames=TAGGER_HOP_FRAMES)
+        patches, embeddings, _ = self.tagger.patch_analysis(mono, RATE, hop_frames=TAGGER_HOP_FRAMES)
+        labels, ignore = self.tagger.labels, NOT_EVENTS
+        if self.head is not None:
+            # the head's classes replace the tagger's scene classes (never reported from the tagger) and
+            # raise the others where the head hears them better
+            patches, labels = merge_tagger(patches, labels, self.head.window_probabilities(embeddings),
+                                           self.head.labels, untrusted=NOT_EVENTS)
+            ignore = NOT_EVENTS - set(self.head.labels)
         hop = TAGGER_HOP_FRAMES * yamnet.HOP / RATE
         window = (yamnet.WINDOW + (yamnet.PATCH_FRAMES - 1) * yamnet.HOP) / RATE
         spans = window_spans(len(patches), hop, window, duration)
@@ -250,8 +278,7 @@ class Listener:
         starts = np.arange(len(patches)) * hop
         win_db = np.array([_rms_db(mono[int(a * RATE) : int((a + window) * RATE)]) for a in starts])
         active = (win_db > SILENT_WINDOW_DBFS) & (win_db > win_db.max() - SILENT_WINDOW_RELATIVE_DB)
-        labels = self.tagger.labels
-        segments = with_counts(class_segments(patches, active, labels, spans), level)
+        segments = with_counts(class_segments(patches, active, labels, spans, ignore=ignore), level)
         rows = patches[active] if active.any() else patches
         clip = rows.mean(0)
         order = np.argsort(-clip, kind="stable")[:10]

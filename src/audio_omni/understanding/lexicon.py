@@ -508,5 +508,8 @@ def sound_word(label: str, answer_language: str) -> str:
     that every named sound can be traced to its class)."""
     words = SOUND_WORDS.get(label, {}).get(answer_language)
     if answer_language == "en" or not words:
-        return label.split(", ")[0].lower()
+        first, _, rest = label.partition(", ")
+        if first in ("Inside", "Outside") and rest:  # "outside" alone would not say which of the scene classes
+            return f"{first} ({rest})".lower()
+        return first.lower()
     return words[0]
