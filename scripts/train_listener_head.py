@@ -17,8 +17,12 @@ labels are exact (``labels.present_before`` for the source, ``present_after`` fo
 The engine's test split (``data build --splits test``) never enters; it is what `bench_understanding_answers.py
 --questions-from` measures on. Example:
 
-    python scripts/train_listener_head.py features ~/.cache/audio-omni/campaign/pairs/chunk-0* --out feats
-    python scripts/train_listener_head.py fit feats --out src/audio_omni/understanding/catalog_head.safetensors
+    python scripts/train_listener_head.py features ~/.cache/audio-omni/campaign/pairs/chunk-0* --pairs 2450 --out a
+    python scripts/train_listener_head.py features ~/.cache/audio-omni/campaign/pairs/chunk-0* --pairs 4900 \
+        --skip 350 --out b
+    python scripts/train_listener_head.py fit a b --out src/audio_omni/understanding/catalog_head.safetensors
+
+(the shipped head: those two runs over the seven 2,000-pair chunks of the campaign's build, defaults otherwise)
 """
 
 from __future__ import annotations
@@ -252,7 +256,7 @@ def main(argv=None) -> int:
     t.add_argument("features_dir", nargs="+")
     t.add_argument("--out", required=True)
     t.add_argument("--min-groups", type=int, default=3)
-    t.add_argument("--steps", type=int, default=3000, help="Adam steps of 64 clips")
+    t.add_argument("--steps", type=int, default=1500, help="Adam steps of 64 clips")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--weight-decay", type=float, default=1e-2)
     t.add_argument("--no-final", action="store_true", help="ship the head trained without the validation clips")
