@@ -50,6 +50,7 @@ def features(args) -> int:
 
     from tqdm import tqdm
 
+    from audio_omni.atomic import open_atomic
     from audio_omni.audio.io import load_audio
     from audio_omni.judges.yamnet import YamnetTagger
     from audio_omni.understanding.hearing import RATE, TAGGER_HOP_FRAMES
@@ -95,15 +96,15 @@ def features(args) -> int:
                         groups.append(json.dumps(r["source_groups"]))
                     bar.update()
         bar.close()
-        np.savez(
-            target.with_suffix(".tmp.npz"),
-            embeddings=np.concatenate(embeddings),
-            tagger=np.concatenate(tags),
-            clip=np.concatenate(clip_of),
-            labels=np.array(labels),
-            groups=np.array(groups),
-        )
-        target.with_suffix(".tmp.npz").rename(target)
+        with open_atomic(target) as f:
+            np.savez(
+                f,
+                embeddings=np.concatenate(embeddings),
+                tagger=np.concatenate(tags),
+                clip=np.concatenate(clip_of),
+                labels=np.array(labels),
+                groups=np.array(groups),
+            )
         print(f"{target}: {len(labels)} clips", file=sys.stderr)
     return 0
 
@@ -121,14 +122,25 @@ def _load(folder: Path):
     return np.concatenate(embeddings), np.concatenate(tags), np.concatenate(clips), labels, groups
 
 
+def _clip_bounds(clip_index: np.ndarray) -> np.ndarray:
+    """Clip ``c``'s windows are rows ``bounds[c]:bounds[c + 1]`` (``clip_index`` is sorted: each clip's windows
+    were written as one run)."""
+    return np.searchsorted(clip_index, np.arange(clip_index.max() + 2))
+
+
+def _per_clip(rows: np.ndarray, bounds: np.ndarray, clips, reduce) -> np.ndarray:
+    """``reduce`` (over axis 0) of each of ``clips``' window rows: [clips, K]."""
+    return np.stack([reduce(rows[bounds[c] : bounds[c + 1]]) for c in clips])
+
+
 def _train(x, clip_index, targets, clips, steps: int, seed: int, weight_decay: float, batch_clips: int = 64):
     """Linear head on windows, linear-softmax pooled per clip, BCE against the clip labels; Adam on minibatches
-    of whole clips. ``clip_index`` is sorted (each clip's windows are one run of rows)."""
+    of whole clips."""
     import torch
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    bounds = np.searchsorted(clip_index, np.arange(clip_index.max() + 2))
+    bounds = _clip_bounds(clip_index)
     x_all = torch.as_tensor(x)
     y_all = torch.as_tensor(targets)
     head = torch.nn.Linear(x.shape[1], targets.shape[1])
@@ -154,17 +166,15 @@ def _train(x, clip_index, targets, clips, steps: int, seed: int, weight_decay: f
     return head
 
 
-def _clip_scores(head, x, clip_index, clips) -> np.ndarray:
-    """[clips, K]: (pooled probability, peak window probability) as two arrays."""
+def _clip_scores(head, x, bounds, clips) -> tuple[np.ndarray, np.ndarray]:
+    """(pooled probability, peak window probability), each [clips, K]."""
     import torch
 
     from audio_omni.understanding.catalog_head import linear_softmax
 
     with torch.no_grad():
         p = torch.sigmoid(head(torch.as_tensor(x))).numpy()
-    pooled = np.stack([linear_softmax(p[clip_index == c]) for c in clips])
-    peak = np.stack([p[clip_index == c].max(0) for c in clips])
-    return pooled, peak
+    return _per_clip(p, bounds, clips, linear_softmax), _per_clip(p, bounds, clips, lambda r: r.max(0))
 
 
 def _report(name: str, scores: np.ndarray, targets: np.ndarray, threshold: float) -> dict:
@@ -183,8 +193,8 @@ def _report(name: str, scores: np.ndarray, targets: np.ndarray, threshold: float
 
 def fit(args) -> int:
     from audio_omni.data.splits import group_hash
+    from audio_omni.judges.yamnet import YamnetTagger
     from audio_omni.understanding.catalog_head import CatalogHead
-    from audio_omni.understanding.hearing import Listener
 
     parts = [_load(Path(folder)) for folder in args.features_dir]
     x = np.concatenate([p[0] for p in parts])
@@ -211,7 +221,8 @@ def fit(args) -> int:
     print(f"{len(labels)} clips ({len(valid_clips)} valid), {len(x)} windows, {len(vocabulary)} classes "
           f"(left out, under {args.min_groups} groups: {left_out})", file=sys.stderr)
     head = _train(x, clip_index, targets, train_clips, args.steps, args.seed, args.weight_decay)
-    pooled, peak = _clip_scores(head, x, clip_index, valid_clips)
+    bounds = _clip_bounds(clip_index)
+    pooled, peak = _clip_scores(head, x, bounds, valid_clips)
     from audio_omni.understanding.events import ON_THRESHOLD
 
     validation = {
@@ -219,10 +230,10 @@ def fit(args) -> int:
         "peak": _report("peak", peak, targets[valid_clips], ON_THRESHOLD),
     }
     # the tagger alone on the same cells, where it has the class (its window peak, as the Listener reads it)
-    tagger_labels = Listener().tagger.labels
+    tagger_labels = YamnetTagger.from_installed().labels
     known = [k for k, n in enumerate(vocabulary) if n in tagger_labels]
     columns = [tagger_labels.index(vocabulary[k]) for k in known]
-    tagger_peak = np.stack([tag_probabilities[clip_index == c].max(0) for c in valid_clips])[:, columns]
+    tagger_peak = _per_clip(tag_probabilities, bounds, valid_clips, lambda r: r.max(0))[:, columns]
     validation["tagger_peak_same_classes"] = _report("tagger", tagger_peak, targets[valid_clips][:, known],
                                                      ON_THRESHOLD)
     validation["head_peak_same_classes"] = _report("head", peak[:, known], targets[valid_clips][:, known],

@@ -229,10 +229,7 @@ class AudioOmni:
     def _settings(self, steps: int | None, sampler: str | None, edit: bool = False) -> tuple[int, str]:
         """Unset steps/sampler take the model's defaults (``sampling.edit_steps`` for edits, when set); both are
         checked before any work is done."""
-        if steps is None:
-            defaults = self.config.sampling
-            steps = defaults.edit_steps if edit and defaults.edit_steps is not None else defaults.steps
-        steps = int(steps)
+        steps = self.config.sampling.default_steps(edit) if steps is None else int(steps)
         sampler = sampler or self.config.sampling.sampler
         if steps < 1:
             raise AudioOmniError(f"steps must be at least 1, got {steps}")

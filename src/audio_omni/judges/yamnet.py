@@ -237,8 +237,7 @@ class YamnetTagger:
     def patch_probabilities(self, wave, sample_rate: int, hop_frames: int = PATCH_HOP_FRAMES) -> np.ndarray:
         """Probabilities of every 0.96 s patch (hop ``hop_frames`` x 10 ms, 0.48 s by default), silent ones
         included: [P, 521]."""
-        logits, _, _ = self._analyse(wave, sample_rate, hop_frames)
-        return _sigmoid(logits)
+        return self.patch_analysis(wave, sample_rate, hop_frames)[0]
 
     def probabilities(self, wave, sample_rate: int) -> np.ndarray:
         """Clip-level probabilities [521]: the mean over the non-silent patches."""

@@ -179,6 +179,10 @@ class SamplingDefaults(_Strict):
     # generation continues each window from the last seconds of the previous one (models with frame conditions).
     overlap_seconds: float = Field(1.0, ge=0)
 
+    def default_steps(self, edit: bool = False) -> int:
+        """The step count a call without ``steps`` gets: ``edit_steps`` for edits when set, else ``steps``."""
+        return self.edit_steps if edit and self.edit_steps is not None else self.steps
+
 
 class FlowSettings(_Strict):
     """Our extension: where the flow starts. The official model starts every task from noise; a model with a

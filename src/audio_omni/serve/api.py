@@ -276,8 +276,8 @@ def build_api(worker: ModelWorker, *, api_key: str | None = None):
         model = worker.model
         return {"models": [{
             "id": label, "sample_rate": model.sample_rate, "window_seconds": round(model.max_duration, 3),
-            "any_length": model.windowed, "default_steps": model.config.sampling.steps,
-            "default_edit_steps": model.config.sampling.edit_steps or model.config.sampling.steps,
+            "any_length": model.windowed, "default_steps": model.config.sampling.default_steps(),
+            "default_edit_steps": model.config.sampling.default_steps(edit=True),
             "tasks": list(API_TASKS), "edit_operations": ["Add", "Remove", "Extract", "Style Transfer"],
         }], "limits": {"max_upload_bytes": limits.max_upload_bytes, "max_audio_seconds": limits.max_audio_seconds,
                        "max_text_chars": limits.max_text_chars, "max_steps": limits.max_steps,
