@@ -35,6 +35,8 @@ def main() -> None:
     parser.add_argument("--suite", default="debian-questions")
     parser.add_argument("--questions-from", type=Path, help="a suite with stems to build the questions from")
     parser.add_argument("--per-operation", type=int, default=4, help="clips per operation (--questions-from)")
+    parser.add_argument("--skip-per-operation", type=int, default=0,
+                        help="leave out the first clips of each operation (--questions-from): a calibration split")
     parser.add_argument("--llm-items", type=int, default=6, help="items per question type for the language models")
     parser.add_argument("--systems", default="rules,oracle,empty,tagger,whisper,smollm2,gemma")
     args = parser.parse_args()
@@ -53,7 +55,8 @@ def main() -> None:
 
         source = read_suite(args.questions_from)
         suite = build_question_suite(args.out / "suite", source, per_operation=args.per_operation,
-                                     speech_languages=(), name=f"{source.root.name}-questions")
+                                     skip_per_operation=args.skip_per_operation, speech_languages=(),
+                                     name=f"{source.root.name}-questions")
     else:
         suite = read_suite(resolve_suite(args.suite))
     ears = AudioUnderstanding(remember=10_000)  # every clip heard once, for every system

