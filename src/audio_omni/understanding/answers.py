@@ -325,7 +325,8 @@ def _sound_list(facts: AudioFacts, lang: str, limit: int = CAPTION_CLASSES) -> l
     for label in facts.labels()[:limit]:
         segs = facts.segments_of([label])
         covered = sum(s.end - s.start for s in segs)
-        places = where(facts, segs, label)
+        # music: its own segments as one part over short rests (a relative's are listed under its own name)
+        places = _joined(((s.start, s.end) for s in segs), PART_GAP_S) if plays_a_part(label) else where(facts, segs)
         when = T[lang]["throughout"] if covered >= THROUGHOUT * facts.duration else _spans(places, lang)
         out.append(f"{sound_word(label, lang)} ({when})")
     return out
