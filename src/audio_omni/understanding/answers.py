@@ -12,7 +12,7 @@ import functools
 from audio_omni.understanding.events import SoundSegment
 from audio_omni.understanding.hearing import SPEECH_CLASSES, AudioFacts
 from audio_omni.understanding.lexicon import ALSO_CONFIRMS, key_name, language_name, sound_word
-from audio_omni.understanding.occurrences import occurrences
+from audio_omni.understanding.occurrences import joined_spans, occurrences
 from audio_omni.understanding.questions import Question
 
 #: At most this many sound classes in a caption, the most confident first.
@@ -300,16 +300,6 @@ def plays_a_part(label: str) -> bool:
     return label in _music_classes()
 
 
-def _joined(spans, gap: float) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for start, end in sorted(spans):
-        if out and start - out[-1][1] < gap:
-            out[-1][1] = max(out[-1][1], end)
-        else:
-            out.append([start, end])
-    return [(round(a, 2), round(b, 2)) for a, b in out]
-
-
 def evidence(facts: AudioFacts, label: str) -> list[SoundSegment]:
     """The segments of the confirming class heard with the highest confidence (one class, so that its
     segments do not double-count an event that several related classes also cover)."""
@@ -326,7 +316,10 @@ def _sound_list(facts: AudioFacts, lang: str, limit: int = CAPTION_CLASSES) -> l
         segs = facts.segments_of([label])
         covered = sum(s.end - s.start for s in segs)
         # music: its own segments as one part over short rests (a relative's are listed under its own name)
-        places = _joined(((s.start, s.end) for s in segs), PART_GAP_S) if plays_a_part(label) else where(facts, segs)
+        if plays_a_part(label):
+            places = joined_spans(((s.start, s.end) for s in segs), PART_GAP_S)
+        else:
+            places = where(facts, segs)
         when = T[lang]["throughout"] if covered >= THROUGHOUT * facts.duration else _spans(places, lang)
         out.append(f"{sound_word(label, lang)} ({when})")
     return out
@@ -436,7 +429,7 @@ def where(facts: AudioFacts, found: list[SoundSegment], label: str | None = None
         return [(s.start, s.end) for s in facts.speech.segments]
     if label is not None and plays_a_part(label):
         heard = facts.segments_of(c for c in confirming_classes(label) if plays_a_part(c)) or found
-        return _joined(((s.start, s.end) for s in heard), PART_GAP_S)
+        return joined_spans(((s.start, s.end) for s in heard), PART_GAP_S)
     if facts.foreground is not None:
         best = max(found, key=lambda s: s.confidence)
         places = occurrences(facts.foreground, best.start, best.end)

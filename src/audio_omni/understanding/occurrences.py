@@ -147,10 +147,15 @@ def occurrences(fg: np.ndarray, start: float, end: float) -> list[tuple[float, f
             break
         found.append((max(0, best - before) * HOP_S, min(len(fg), best + length + after) * HOP_S))
         similarity[max(0, best - length + 1) : best + length] = 0.0
+    return joined_spans(found, MIN_GAP_S)
+
+
+def joined_spans(spans, gap: float) -> list[tuple[float, float]]:
+    """(start, end) seconds in time order, those less than ``gap`` apart joined into one, rounded to 10 ms."""
     joined: list[list[float]] = []
-    for s, e in sorted(found):
-        if joined and s - joined[-1][1] < MIN_GAP_S:
-            joined[-1][1] = max(joined[-1][1], e)
+    for start, end in sorted(spans):
+        if joined and start - joined[-1][1] < gap:
+            joined[-1][1] = max(joined[-1][1], end)
         else:
-            joined.append([s, e])
-    return [(round(s, 2), round(e, 2)) for s, e in joined]
+            joined.append([start, end])
+    return [(round(a, 2), round(b, 2)) for a, b in joined]
