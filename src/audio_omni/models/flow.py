@@ -31,12 +31,25 @@ def flow_loss(
     noise: torch.Tensor,
     mask: torch.Tensor | None = None,
     sample_weights: torch.Tensor | None = None,
+    absolute: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean squared velocity error; `mask` [B, L] (True = counts) restricts it to valid latent frames and
-    `sample_weights` [B] scales each item's error."""
-    err = (predicted - velocity_target(data, noise)).pow(2)
+    `sample_weights` [B] scales each item's squared error.
+
+    `absolute` [B] (True = this item's error counts as its absolute value, scaled by the square root of its
+    weight): an L1 item's prediction tends to the conditional median instead of the mean. Where a cell either
+    changes or stays (a sound removed or kept), the median takes the likelier of the two, while the mean of an
+    unsure model changes the cell part of the way."""
+    diff = predicted - velocity_target(data, noise)
+    shape = (-1, *([1] * (diff.dim() - 1)))
+    err = diff.pow(2)
     if sample_weights is not None:
-        err = err * sample_weights.to(err.dtype).view(-1, *([1] * (err.dim() - 1)))
+        err = err * sample_weights.to(err.dtype).view(shape)
+    if absolute is not None and bool(absolute.any()):
+        l1 = diff.abs()
+        if sample_weights is not None:
+            l1 = l1 * sample_weights.to(err.dtype).sqrt().view(shape)
+        err = torch.where(absolute.to(err.device).view(shape), l1, err)
     if mask is None:
         return err.mean()
     weights = mask[:, None, :].to(err.dtype).expand_as(err)

@@ -157,7 +157,8 @@ class FlowObjective(nn.Module):
         x_t = interpolate(latents, start, t)
         velocity = model.training_velocity(x_t, t, cond)
         weights = data_prediction_weights(t) if model.dit.config.prediction == "data" else None
-        return flow_loss(velocity.float(), latents, start, frame_mask, weights)
+        absolute = batch.from_source.to(device) if cfg.edit_loss == "l1" else None
+        return flow_loss(velocity.float(), latents, start, frame_mask, weights, absolute)
 
 
 def draw_timesteps(cfg: TrainConfig, from_source: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
