@@ -45,6 +45,16 @@ class DataSpec(_Strict):
         return self
 
 
+class ValidSpec(_Strict):
+    """Held-out pairs scored during training (training.validation): the same items, noise and timesteps each
+    time, with the EMA weights."""
+
+    shards: list[str]  # pair-shard or pre-encoded directories of pairs that training never sees
+    split: str = "valid"
+    every: int = Field(500, gt=0)  # validate at every multiple of this step (step 0 included); not under fsdp2
+    items: int = Field(128, gt=0)  # held-out pairs used, spread evenly over the directories' pairs
+
+
 class OptimSpec(_Strict):
     lr: float = Field(1e-4, gt=0)
     betas: tuple[float, float] = (0.9, 0.999)
@@ -60,6 +70,7 @@ class OptimSpec(_Strict):
 class TrainConfig(_Strict):
     model: ModelSpec = Field(default_factory=ModelSpec)
     data: DataSpec
+    valid: ValidSpec | None = None
     optim: OptimSpec = Field(default_factory=OptimSpec)
     out_dir: str = "runs/train"
     seed: int = 0

@@ -128,10 +128,10 @@ class FlowObjective(nn.Module):
         self.model = model
         self.config = config
 
-    def forward(self, batch: TrainBatch, seed: int) -> torch.Tensor:
+    def targets(self, batch: TrainBatch, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch's target latents [B, D, L] and their valid frames [B, L] (the rest is padding)."""
         model, cfg = self.model, self.config
         device = next(model.model.parameters()).device
-        gen = torch.Generator().manual_seed(seed)
         codec = model.pretransform
         with torch.no_grad():
             if batch.latent_mean is not None:  # pre-encoded: the same posterior draw as encoding online
@@ -145,7 +145,14 @@ class FlowObjective(nn.Module):
                 latents = codec.encode(batch.audio.to(device), generator=gen).float()
         frames = latents.shape[-1]
         valid = torch.tensor([math.ceil(n / codec.downsampling_ratio) for n in batch.lengths])
-        frame_mask = (torch.arange(frames)[None, :] < valid[:, None]).to(device)
+        return latents, (torch.arange(frames)[None, :] < valid[:, None]).to(device)
+
+    def forward(self, batch: TrainBatch, seed: int) -> torch.Tensor:
+        model, cfg = self.model, self.config
+        device = next(model.model.parameters()).device
+        gen = torch.Generator().manual_seed(seed)
+        latents, frame_mask = self.targets(batch, gen)
+        frames = latents.shape[-1]
         cond = model.condition(batch.items, mask_voice=cfg.mask_voice, generator=gen, frames=frames)
         if cond.cross is not None and cfg.cfg_dropout > 0:
             # Train the unconditional branch the sampler uses for guidance: an all-zero context, same mask.
@@ -243,6 +250,15 @@ class Trainer:
         sharded = any(isinstance(p, DTensor) for p in params)
         self.ema = EMAModel(params, decay=config.ema_decay, foreach=not sharded)
         self.wrapped = self.objective if config.strategy == "fsdp2" else self.accelerator.prepare(self.objective)
+        self.validator = None
+        if config.valid is not None:
+            if config.strategy == "fsdp2":  # sharded forwards must run in step on every rank; the split is uneven
+                log.warning("validation is not run under strategy fsdp2")
+            else:
+                from audio_omni.training.validation import Validator
+
+                self.validator = Validator(config.valid, self.builder, config.batch_size, config.seed, self.rank,
+                                           self.world)
         self.step = 0
         self._stop = False
         self.writer = None
@@ -431,6 +447,8 @@ class Trainer:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.max_steps, initial=self.step, desc="training", disable=not self.main, unit="step")
+        if self.validator is not None and self.step == 0:
+            self.validate()  # the starting point (a warm start's weights, or the initialisation)
         params = trainable_parameters(self.model)
         started = time.perf_counter()
         try:
@@ -456,6 +474,8 @@ class Trainer:
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss_value:.4f}")
                 self._log(loss_value, grad_norm, started)
+                if self.validator is not None and self.step % cfg.valid.every == 0:
+                    self.validate()
                 if cfg.sample_every and self.step % cfg.sample_every == 0:
                     self._write_sample()
                 self._agree_on_stop()
@@ -492,6 +512,26 @@ class Trainer:
             write_text_atomic(self.out / "replicas.json", json.dumps({"step": self.step, "digests": digests}))
         if len(set(digests)) != 1:
             raise RuntimeError(f"data-parallel replicas diverged at step {self.step}: {digests}")
+
+    def validate(self) -> dict:
+        """Score the EMA weights on the held-out pairs (training.validation); every process takes part."""
+        from audio_omni.training.validation import summarize, write_record
+
+        params = trainable_parameters(self.model)
+        self.ema.store(params)
+        self.ema.copy_to(params)
+        try:
+            sums = self.validator.sums(self.objective)
+        finally:
+            self.ema.restore(params)
+        if self.world > 1:
+            import torch.distributed as dist
+
+            dist.all_reduce(sums)
+        record = summarize(self.step, sums)
+        if self.main:
+            write_record(self.out, record, self.writer)
+        return record
 
     def _log(self, loss: float, grad_norm: float | None, started: float) -> None:
         if self.writer is None or self.step % self.config.log_every:
