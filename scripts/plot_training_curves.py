@@ -3,7 +3,8 @@
     python3 scripts/plot_training_curves.py RUN_DIR[@OFFSET] ... --cpu MONITOR.tsv [--hours-before H]
         [--evals EVALS.jsonl] --out docs/models/
 
-RUN_DIR: a training run (its `tensorboard/` holds `train/loss`). A campaign that warm-started a new run from an
+RUN_DIR: a training run (its `tensorboard/` holds `train/loss`, and `valid/loss` where it was validated on
+held-out pairs: drawn as points). A campaign that warm-started a new run from an
 earlier one lists the runs in order, each later one with the step it continues from (`runs/v3@4253`): its
 steps restart at 0, the curves continue. MONITOR.tsv: lines `unix-time  step  cpu-ticks` (the CPU the campaign's
 processes used since the previous line, in 1/100 s), which maps steps to CPU-hours; where its step falls (the
@@ -22,15 +23,15 @@ from pathlib import Path
 import numpy as np
 
 
-def read_loss(run: Path) -> tuple[np.ndarray, np.ndarray]:
+def read_loss(run: Path, tag: str = "train/loss") -> tuple[np.ndarray, np.ndarray]:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     steps, values = [], []
     for events in sorted((run / "tensorboard").glob("events.*")):
         acc = EventAccumulator(str(events), size_guidance={"scalars": 0})
         acc.Reload()
-        if "train/loss" in acc.Tags()["scalars"]:
-            for e in acc.Scalars("train/loss"):
+        if tag in acc.Tags()["scalars"]:
+            for e in acc.Scalars(tag):
                 steps.append(e.step)
                 values.append(e.value)
     order = np.argsort(steps, kind="stable")
@@ -83,10 +84,15 @@ def main() -> None:
     runs = [(Path(r.split("@")[0]), int(r.split("@")[1]) if "@" in r else 0) for r in args.runs]
     mon_steps, mon_hours = cpu_hours_at(args.cpu, [offset for _, offset in runs], args.hours_before)
     steps, loss = np.zeros(0, dtype=int), np.zeros(0)
+    valid_steps, valid_loss = np.zeros(0, dtype=int), np.zeros(0)
     for run, offset in runs:
         run_steps, run_loss = read_loss(run)
         earlier = steps < offset  # the earlier run's steps past this run's start were not continued
         steps, loss = np.r_[steps[earlier], run_steps + offset], np.r_[loss[earlier], run_loss]
+        held_steps, held_loss = read_loss(run, "valid/loss")  # runs validated on held-out pairs
+        earlier = valid_steps < offset
+        valid_steps = np.r_[valid_steps[earlier], held_steps + offset]
+        valid_loss = np.r_[valid_loss[earlier], held_loss]
 
     def hours(at):
         return np.interp(at, mon_steps, mon_hours)
@@ -96,6 +102,8 @@ def main() -> None:
     width = 25
     if loss.size >= width:
         ax.plot(hours(steps[width - 1 :]), smooth(loss, width), lw=1.6, label=f"mean of {width}")
+    if valid_loss.size:
+        ax.plot(hours(valid_steps), valid_loss, marker="o", ms=3, lw=1, color="k", label="held-out pairs")
     ax.set_yscale("log")
     ax.set_xlabel("CPU-hours (2-core machine, all campaign processes)")
     ax.set_ylabel("rectified-flow loss")

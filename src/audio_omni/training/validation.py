@@ -11,6 +11,10 @@ cannot show that; these numbers can. Each validation logs (tensorboard ``valid/*
   own instruction. Sampling follows the first step's prediction, so this is where an edit is decided.
   ``copy`` beside it is the error of returning the source unchanged: an edit that does not beat copying on
   held-out pairs has not learnt the operation.
+
+The noise and timesteps are drawn per batch, and each process takes every ``world``-th pair: figures compare
+between the validations of one run, and between checkpoints scored with the same batch size and process count
+(``scripts/validate_checkpoints.py``).
 """
 
 from __future__ import annotations
