@@ -517,6 +517,10 @@ class Trainer:
         """Score the EMA weights on the held-out pairs (training.validation); every process takes part."""
         from audio_omni.training.validation import summarize, write_record
 
+        if self.validator is None:
+            from audio_omni.errors import ConfigError
+
+            raise ConfigError("nothing to validate on: give the training config a valid: section (held-out shards)")
         params = trainable_parameters(self.model)
         self.ema.store(params)
         self.ema.copy_to(params)
