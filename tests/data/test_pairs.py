@@ -85,6 +85,22 @@ def test_pairs_are_deterministic_per_rng(library, synth):
         assert c.meta != a.meta or not np.array_equal(c.audio["target"], a.audio["target"])
 
 
+def test_re_voiced_clips_stay_exact_and_are_recorded(library, synth):
+    """With --vary the clips are re-voiced before mixing, so the pair stays exact; the metadata says how. Without
+    it nothing is drawn for it: no voicing in the metadata."""
+    from dataclasses import replace
+
+    varied = Synthesizer(replace(SETTINGS, vary_probability=1.0))
+    for task in ("Remove", "Add"):
+        pair = make(task, library, varied, seed=3)
+        src, tgt, res = (pair.audio.get(k) for k in ("source", "target", "residual"))
+        assert np.array_equal(src, tgt + res) if task == "Remove" else np.array_equal(tgt, src + res)
+        voicings = pair.meta["mix"]["voicings"]
+        assert voicings and all(abs(v["semitones"]) <= 2 for v in voicings)
+        plain = make(task, library, synth, seed=3)
+        assert "voicings" not in plain.meta["mix"] and not np.array_equal(plain.audio["target"], pair.audio["target"])
+
+
 def test_style_transfer_keeps_timing_music_keeps_score(library, synth):
     for seed in range(12):
         pair = make("Style Transfer", library, synth, seed=seed)

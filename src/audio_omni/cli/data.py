@@ -77,6 +77,11 @@ def build(
             "byte-identical to those of a build of every split"
         ),
     ] = None,
+    vary: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="probability that a sound clip or bed is re-voiced (pitch within ±2 "
+                     "semitones, a ±6 dB peak filter), so that fewer recordings sound like more (default 0: none)"),
+    ] = 0.0,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Build exact (source, instruction, target) pairs into webdataset shards (deterministic, resumable).
@@ -95,7 +100,7 @@ def build(
     config = BuildConfig(pairs=pairs, seed=seed, sample_rate=sample_rate, seconds=seconds,
                          pairs_per_shard=pairs_per_shard, catalog=str(catalog or default_catalog()),
                          max_scores=max_scores, speech_engines=tuple(speech_engine or SPEECH_ENGINES), tagger=tagger,
-                         splits=tuple(split or SPLITS))  # fmt: skip
+                         splits=tuple(split or SPLITS), vary=vary)  # fmt: skip
     if not Path(config.catalog).is_file():  # checked before `build` makes the output folder
         raise AudioOmniError(
             f"no source catalogue at {config.catalog}: run `audio-omni data sources` first, or pass --catalog"

@@ -82,15 +82,18 @@ class BuildConfig:
     tagger: bool = True
     max_attempts: int = 8
     splits: tuple[str, ...] = SPLITS
+    vary: float = 0.0  # probability that a sound clip or bed is re-voiced (mixer.vary_timbre)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "splits", _chosen_splits(self.splits))
+        if not 0.0 <= self.vary <= 1.0:
+            raise AudioOmniError(f"vary is a probability between 0 and 1, got {self.vary}")
         unknown = sorted(set(self.speech_engines) - set(SPEECH_ENGINES))
         if unknown:
             raise AudioOmniError(f"unknown speech engine(s) {unknown}; choose from {', '.join(SPEECH_ENGINES)}")
 
     def settings(self) -> MixSettings:
-        return MixSettings(sample_rate=self.sample_rate, seconds=self.seconds)
+        return MixSettings(sample_rate=self.sample_rate, seconds=self.seconds, vary_probability=self.vary)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -311,6 +314,7 @@ def _check_settings(out: Path, config: BuildConfig, library: SourceLibrary) -> N
         previous = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(previous.get("config"), dict):  # build.json of a build from before --split: every split
             previous["config"].setdefault("splits", list(SPLITS))
+            previous["config"].setdefault("vary", 0.0)  # a build from before --vary
         if previous != state:
             raise AudioOmniError(
                 f"{out} already holds a build with other settings or sources ({path}); "

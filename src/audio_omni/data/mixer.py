@@ -39,6 +39,7 @@ __all__ = [
     "place",
     "quantise",
     "random_effect",
+    "vary_timbre",
     "region_window",
     "stretch_to",
     "lufs",
@@ -65,6 +66,10 @@ class MixSettings:
     snr_db: tuple[float, float] = (-3.0, 12.0)
     #: probability that a foreground event gets an effect (reverb, filters)
     effect_probability: float = 0.25
+    #: probability that a sound clip or bed is re-voiced (vary_timbre), so that a few hundred recordings sound like
+    #: more: a small model learns its training recordings by heart (docs/models/audio-omni-small.md). 0 keeps
+    #: every pair of a build as it was before the option existed.
+    vary_probability: float = 0.0
 
     @property
     def length(self) -> int:
@@ -295,6 +300,39 @@ def random_effect(wave: np.ndarray, sample_rate: int, rng: np.random.Generator) 
     if not np.isfinite(out).all():
         return wave, {}
     return out, {"effect": kind, **params}
+
+
+#: Re-voicing ranges: pitch shift (semitones) and one peak filter (centre Hz, gain dB), mild enough that the
+#: tagger still hears the same class.
+VARY_SEMITONES = 2.0
+VARY_PEAK_HZ = (150.0, 6000.0)
+VARY_PEAK_DB = 6.0
+
+
+def vary_timbre(wave: np.ndarray, sample_rate: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """The same sound, re-voiced: pitch shifted by up to ``VARY_SEMITONES`` (duration kept) and coloured by a peak
+    filter of up to ±``VARY_PEAK_DB`` at a log-uniform centre frequency; parameters drawn from ``rng``.
+
+    Returns the processed sound (same length) and its parameters for the pair metadata (empty when the result
+    is not finite, and the sound is returned unchanged)."""
+    import pedalboard
+
+    params = {
+        "semitones": round(float(rng.uniform(-VARY_SEMITONES, VARY_SEMITONES)), 2),
+        "peak_hz": round(float(np.exp(rng.uniform(*np.log(VARY_PEAK_HZ)))), 1),
+        "peak_db": round(float(rng.uniform(-VARY_PEAK_DB, VARY_PEAK_DB)), 2),
+    }
+    board = pedalboard.Pedalboard([
+        pedalboard.PitchShift(semitones=params["semitones"]),
+        pedalboard.PeakFilter(cutoff_frequency_hz=params["peak_hz"], gain_db=params["peak_db"], q=1.0),
+    ])
+    out = board(wave[None, :].astype(np.float32), float(sample_rate), reset=True)[0]
+    out = np.asarray(out[: len(wave)], np.float32)
+    if len(out) < len(wave):
+        out = np.pad(out, (0, len(wave) - len(out)))
+    if not np.isfinite(out).all():
+        return wave, {}
+    return out, params
 
 
 def to_rate(wave: np.ndarray, source_rate: int, sample_rate: int) -> np.ndarray:

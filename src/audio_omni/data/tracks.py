@@ -24,6 +24,7 @@ from audio_omni.data.mixer import (
     loop_to,
     place,
     random_effect,
+    vary_timbre,
 )
 from audio_omni.errors import AudioOmniError
 from audio_omni.paths import cache_dir
@@ -83,8 +84,9 @@ class Synthesizer:
         n = min(len(wave), int(want * sr), n_total)
         piece = excerpt(wave, n, rng)
         raw_clip = clipped_fraction(piece)
-        piece = apply_fades(piece, sr, self.s.fade_s, min(0.2, 0.1 * n / sr))
         info: dict = {}
+        piece = self._vary(piece, rng, info)
+        piece = apply_fades(piece, sr, self.s.fade_s, min(0.2, 0.1 * n / sr))
         if rng.random() < self.s.effect_probability:
             piece, info = random_effect(piece, sr, rng)
         if start is None:
@@ -102,10 +104,20 @@ class Synthesizer:
         wave = self.clips.load(clip.path)
         piece = loop_to(excerpt(wave, n, rng), n, sr)
         raw_clip = clipped_fraction(piece)
-        piece = apply_fades(piece, sr, 0.1, 0.1)
+        info: dict = {}
+        piece = apply_fades(self._vary(piece, rng, info), sr, 0.1, 0.1)
         description = describe(clip.label) if clip.domain != "music" else "background music"
         label = clip.label
-        return Track(piece, label, description, [clip.id], [clip.group], (0.0, self.s.seconds), {}, raw_clip)
+        return Track(piece, label, description, [clip.id], [clip.group], (0.0, self.s.seconds), info, raw_clip)
+
+    def _vary(self, piece: np.ndarray, rng, info: dict) -> np.ndarray:
+        """Re-voice a clip with probability ``vary_probability`` (recorded in ``info["voicing"]``). With the
+        probability 0 nothing is drawn from ``rng``, so builds without the option stay as they were."""
+        if self.s.vary_probability and rng.random() < self.s.vary_probability:
+            piece, params = vary_timbre(piece, self.s.sample_rate, rng)
+            if params:
+                info["voicing"] = params
+        return piece
 
     # -- speech -----------------------------------------------------------------------------------
     def utterance(self, text: str, source: SpeechSource) -> np.ndarray:

@@ -163,6 +163,9 @@ def finish_edit(draw: Draw, scene: Scene, layout: EditLayout, fields: dict, key:
     meta["layout"] = LAYOUTS[draw.task]
     meta["mix"] = {"gain": round(mix.gain, 6), "snr_db": round(scene.snr, 2), "span": [round(v, 3) for v in fg.span],
                    "effects": [t.info for t in tracks if t.info.get("effect")]}  # fmt: skip
+    voicings = [t.info["voicing"] for t in tracks if t.info.get("voicing")]
+    if voicings:  # builds without --vary keep their metadata as it was
+        meta["mix"]["voicings"] = voicings
     checks = {
         "foreground": dequantise(mix.stems[layout.foreground]),
         "foreground_label": fg.label if draw.domain == "sound" else None,
