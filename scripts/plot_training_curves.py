@@ -34,6 +34,8 @@ def read_loss(run: Path, tag: str = "train/loss") -> tuple[np.ndarray, np.ndarra
             for e in acc.Scalars(tag):
                 steps.append(e.step)
                 values.append(e.value)
+    if not steps:  # a run without this tag (one that was never validated)
+        return np.zeros(0, dtype=int), np.zeros(0)
     order = np.argsort(steps, kind="stable")
     steps_arr, values_arr = np.asarray(steps)[order], np.asarray(values)[order]
     # A resumed run logs its first steps again: keep the last value logged for each step.
