@@ -295,11 +295,18 @@ def random_effect(wave: np.ndarray, sample_rate: int, rng: np.random.Generator) 
     else:
         params = {"cutoff_frequency_hz": round(float(rng.uniform(200, 800)), 1)}
         board = pedalboard.Pedalboard([pedalboard.HighpassFilter(**params)])
+    out = _processed(board, wave, sample_rate)
+    return (wave, {}) if out is None else (out, {"effect": kind, **params})
+
+
+def _processed(board, wave: np.ndarray, sample_rate: int) -> np.ndarray | None:
+    """``wave`` through a pedalboard, at its own length (cut, or zero-padded if the board returns less); None
+    when the result is not finite."""
     out = board(wave[None, :].astype(np.float32), float(sample_rate), reset=True)[0]
     out = np.asarray(out[: len(wave)], np.float32)
-    if not np.isfinite(out).all():
-        return wave, {}
-    return out, {"effect": kind, **params}
+    if len(out) < len(wave):
+        out = np.pad(out, (0, len(wave) - len(out)))
+    return out if np.isfinite(out).all() else None
 
 
 #: Re-voicing ranges: pitch shift (semitones) and one peak filter (centre Hz, gain dB), mild enough that the
@@ -326,13 +333,8 @@ def vary_timbre(wave: np.ndarray, sample_rate: int, rng: np.random.Generator) ->
         pedalboard.PitchShift(semitones=params["semitones"]),
         pedalboard.PeakFilter(cutoff_frequency_hz=params["peak_hz"], gain_db=params["peak_db"], q=1.0),
     ])
-    out = board(wave[None, :].astype(np.float32), float(sample_rate), reset=True)[0]
-    out = np.asarray(out[: len(wave)], np.float32)
-    if len(out) < len(wave):
-        out = np.pad(out, (0, len(wave) - len(out)))
-    if not np.isfinite(out).all():
-        return wave, {}
-    return out, params
+    out = _processed(board, wave, sample_rate)
+    return (wave, {}) if out is None else (out, params)
 
 
 def to_rate(wave: np.ndarray, source_rate: int, sample_rate: int) -> np.ndarray:

@@ -144,10 +144,14 @@ class AudioOmniModel(nn.Module):
         flow = self.config.flow
         if flow.edit_start == "noise" or from_source is None or not bool(from_source.any()):
             return noise
-        latent = self.pretransform.latent_dim
-        source = cond.frame[:, :latent] * cond.frame[:, latent : latent + 1]
-        start = source + flow.source_noise * noise
+        start = self.frame_source(cond) + flow.source_noise * noise
         return torch.where(from_source.to(noise.device).view(-1, 1, 1), start, noise)
+
+    def frame_source(self, cond: Conditioning) -> torch.Tensor:
+        """The source latents [B, D, L] carried by the per-frame condition (its first D channels), zero for items
+        whose presence flag (the next channel) says they have no source."""
+        latent = self.pretransform.latent_dim
+        return cond.frame[:, :latent] * cond.frame[:, latent : latent + 1]
 
     def training_velocity(self, x_t: torch.Tensor, t: torch.Tensor, cond: Conditioning) -> torch.Tensor:
         """The training forward (no guidance): the DiT's velocity for noisy latents x_t at times t [B]. The

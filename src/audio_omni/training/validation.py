@@ -58,7 +58,6 @@ class Validator:
         the summed objective and its item count (columns 0 and 2)."""
         model = objective.model
         out = torch.zeros(len(TRAINABLE_TASKS) + 1, 4)
-        latent = model.pretransform.latent_dim
         for first in range(0, len(self.mine), self.batch_size):
             picks = self.mine[first : first + self.batch_size]
             key = _mix(self.seed, picks[0], 3)
@@ -75,8 +74,7 @@ class Validator:
             ones = torch.ones(len(picks), device=latents.device)
             predicted = start - model.training_velocity(start, ones, cond).float()
             own = _masked_mean((predicted - latents).pow(2), mask)
-            source = cond.frame[:, :latent] * cond.frame[:, latent : latent + 1]
-            copy = _masked_mean((source.float() - latents).pow(2), mask)
+            copy = _masked_mean((model.frame_source(cond).float() - latents).pow(2), mask)
             for i, task in enumerate(batch.tasks):
                 if bool(batch.from_source[i]) and task in _ROWS:
                     row = _ROWS[task]
