@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import wave
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from audio_omni.cli import app
 from audio_omni.data.catalog import read_catalog
 from audio_omni.data.sources.catalog_build import build_sources, flag_for, process_item
 from audio_omni.data.sources.real_audio import SourceItem
+from audio_omni.data.sources.taxonomy import entry
 
 pytestmark = pytest.mark.slow
 
@@ -92,3 +94,23 @@ def test_cli_prints_counts(tmp_path):
     assert len(records) == 12 and all(r.duration > 2 for r in records) and records[0].group == "bucklespring/typing"
     bad = CliRunner().invoke(app, ["data", "sources", "--out", str(tmp_path), "-p", "no-such-package"])
     assert bad.exit_code == 2 and bad.stderr.startswith("error: ") and "unknown source" in bad.stderr
+
+
+def test_tux_paint_and_widelands_label_from_their_tables_and_add_to_the_catalogue(tmp_path):
+    build_sources(tmp_path, packages=["bucklespring-data"], tag=False, progress=False)
+    build_sources(tmp_path, packages=["tuxpaint", "widelands"], tag=False, progress=False)
+    records = list(read_catalog(tmp_path / "catalog.jsonl"))
+    per_source = Counter(r.source for r in records)
+    assert per_source["bucklespring"] == 12  # a source built earlier keeps its records
+    assert per_source["tuxpaint"] >= 50 and per_source["widelands"] >= 60
+    by_id = {r.id: r for r in records}
+    cow = by_id["tuxpaint/animals-mammals-bovines-cow"]
+    assert cow.label == "Cattle, bovinae" and cow.licence == "GPL-2" and "Bill Kendrick" in cow.attribution
+    # stamps of one kind may be one recording: they share a group, so no two splits share it
+    assert by_id["tuxpaint/animals-mammals-bovines-cow-white"].group == cow.group == "tuxpaint/cow"
+    assert not any("desc" in r.id or "symbols" in r.id for r in records)  # spoken descriptions stay out
+    assert by_id["widelands/animals-wolf-00"].label == "Howl"
+    assert by_id["widelands/critters-duck-duck-00"].label == "Duck"
+    assert not any("click" in r.id or "message" in r.id for r in records)  # interface sounds stay out
+    assert {entry(r.label).domain for r in records if r.source == "widelands"} == {"sound"}
+    assert {entry(r.label).domain for r in records if r.source == "tuxpaint"} == {"sound", "music"}  # instruments

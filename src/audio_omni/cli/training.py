@@ -50,12 +50,15 @@ def preencode(
     out: Annotated[Path, typer.Option(help="directory for the pre-encoded pairs")],
     split: Annotated[str, typer.Option(help="which split of the shards")] = "train",
     per_part: Annotated[int, typer.Option(min=1, help="pairs per safetensors part")] = 256,
+    override: Annotated[
+        list[str] | None, typer.Option("--set", help="override a config value, e.g. --set data.shards=[pairs/a]")
+    ] = None,
 ) -> None:
     """Run the frozen codec and MLLM once per pair; point data.shards at OUT to train from it."""
     from audio_omni.outputs import check_output_dir
     from audio_omni.training.config import load_train_config
 
-    cfg = load_train_config(config)
+    cfg = load_train_config(config, override)
     check_output_dir(out)
     import torch
 

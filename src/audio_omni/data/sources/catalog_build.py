@@ -7,7 +7,8 @@ bytes are kept as they are, anything else is written as FLAC) -> frozen tagger (
 Resumable and idempotent: each outcome (a clip or a skip with its reason) is appended to
 ``OUT/journal/<source>.jsonl`` as soon as it is known, so a killed run picks up where it stopped, and a finished
 source costs nothing on the next run. ``OUT/catalog.jsonl`` is rebuilt from the journals (atomically) at the
-end of every run; labels, captions and tagger flags are derived there from the current taxonomy.
+end of every run; labels, captions and tagger flags are derived there from the current taxonomy. The records of
+sources not selected in a run stay as they were, so ``--package`` adds or refreshes sources one at a time.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 
 from audio_omni.atomic import atomic_path, open_atomic, write_bytes_atomic
 from audio_omni.audio.io import AudioClippingWarning
-from audio_omni.data.catalog import ClipRecord, write_catalog
+from audio_omni.data.catalog import ClipRecord, read_catalog, write_catalog
 from audio_omni.data.sources.real_audio import SourceItem, SourceSpec, fetch_source, select_sources
 from audio_omni.data.sources.taxonomy import accepted_tags, caption_for, entry, label_for, normalise
 from audio_omni.errors import AssetError, AudioInputError, AudioOmniError
@@ -340,7 +341,11 @@ def build_sources(
         raise AudioOmniError(
             "no source could be fetched: " + "; ".join(f"{k}: {v}" for k, v in sorted(unavailable.items()))
         )
-    catalog = write_catalog(out / "catalog.jsonl", records)
+    # Sources not selected this time keep their records: building one more source adds it to the catalogue.
+    selected = {spec.name for spec in specs}
+    earlier = out / "catalog.jsonl"
+    kept = [r for r in read_catalog(earlier) if r.source not in selected] if earlier.is_file() else []
+    catalog = write_catalog(earlier, [*kept, *records])
     summary = BuildSummary(
         catalog=catalog,
         records=len(records),

@@ -12,7 +12,7 @@ import functools
 import importlib.metadata as metadata
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audio_omni.assets import debian_package, installed_files
@@ -361,6 +361,88 @@ def _immich_items(root: Path) -> Iterator[SourceItem]:
         )
 
 
+# -- Tux Paint stamps ---------------------------------------------------------------------------------------
+
+_TUXPAINT_STAMPS = "usr/share/tuxpaint/stamps"
+#: Stamp -> taxonomy label, for the stamps whose sound is the thing itself (most animal stamps are recordings of
+#: the animal); the others (symbols, spoken descriptions, fantasy, sounds no AudioSet class names) stay out.
+#: Explicit labels keep the global keyword rules, and so every other source's labels, unchanged.
+_TUXPAINT_LABELS = {
+    "frog": "Frog", "crow": "Crow", "duck": "Duck", "drake": "Duck", "gander": "Goose", "hen": "Chicken, rooster",
+    "rooster": "Chicken, rooster", "owl": "Owl", "turkey": "Turkey", "blackbird": "Bird", "cuckoo": "Bird",
+    "lark": "Bird", "quetzal": "Bird", "tucan": "Bird", "seagull": "Bird", "vulture": "Bird", "nandou": "Bird",
+    "penguin": "Bird", "bee": "Bee, wasp, etc.", "hornet": "Bee, wasp, etc.", "mosquito": "Mosquito",
+    "grasshopper": "Cricket", "xanthia": "Insect", "chimp": "Animal", "whale": "Whale vocalization",
+    "orca": "Whale vocalization", "bear": "Growling", "bison": "Cattle, bovinae", "bull": "Cattle, bovinae",
+    "cow": "Cattle, bovinae", "cow_white": "Cattle, bovinae", "goat": "Goat", "mountaingoat": "Goat", "ram": "Sheep",
+    "sheep": "Sheep", "sheep_lamb": "Sheep", "lion": "Roaring cats (lions, tigers)",
+    "tiger": "Roaring cats (lions, tigers)", "dog": "Dog", "horse": "Horse", "pig": "Pig", "pig_golden": "Pig",
+    "pig_golden2": "Pig", "mouse": "Rodents, rats, mice", "blackcat": "Cat", "cymbal_crash": "Cymbal",
+    "drum_tomtom_floor": "Drum", "drumkit": "Drum kit", "cello": "Cello", "violin": "Violin, fiddle",
+    "glass": "Glass", "hammer": "Hammer", "saw": "Sawing", "scissors_small_open": "Scissors",
+    "scissors_small_closed": "Scissors", "vacuum_cleaner": "Vacuum cleaner", "toilet": "Toilet flush",
+    "fireworks": "Fireworks", "lightningbolt": "Thunder", "firetruck": "Fire engine, fire truck (siren)",
+    "camera_35mm": "Camera",
+}  # fmt: skip
+
+
+def _tuxpaint_items(root: Path) -> Iterator[SourceItem]:
+    default = ("GPL-2", "Bill Kendrick and Tux Paint contributors, Debian package tuxpaint-stamps-default")
+    for item in _file_items(
+        "tuxpaint", "tuxpaint-stamps-default", root, [_TUXPAINT_STAMPS], default,
+        upstream=lambda rel: rel.removeprefix(_TUXPAINT_STAMPS + "/"),
+    ):  # fmt: skip
+        stem = Path(item.path or "").stem
+        if stem in _TUXPAINT_LABELS:
+            # Stamps of one kind (pig, pig_golden, pig_golden2) can be one recording: one group keeps them together.
+            yield replace(item, label=_TUXPAINT_LABELS[stem], group=f"tuxpaint/{stem.split('_')[0]}")
+
+
+# -- Widelands -----------------------------------------------------------------------------------------------
+
+_WIDELANDS_DATA = "usr/share/games/widelands/data"
+#: (regex on the path under data/sound or data/world, label); first match wins; unmatched files stay out
+#: (interface sounds, fantasy work, sounds no AudioSet class names).
+_WIDELANDS_LABELS = [
+    (r"^hammering/|^smiths/(smith|toolsmith)", "Hammer"),
+    (r"^mill/mill_turning", "Mechanisms"),
+    (r"^woodcutting/(fast_)?woodcutting", "Chop"),
+    (r"^woodcutting/tree_falling", "Wood"),
+    (r"^sawmill/|/saw/(sawing|benchsaw)", "Sawing"),
+    (r"/(beer|wine)bubble", "Boiling"),
+    (r"^animals/bird", "Bird"),
+    (r"^animals/crickets", "Insect"),
+    (r"^animals/boar", "Pig"),
+    (r"^animals/(wolf|coyote)", "Howl"),
+    (r"^animals/frog", "Frog"),
+    (r"^farm/ox", "Cattle, bovinae"),
+    (r"^farm/sheep", "Sheep"),
+    (r"^farm/horse", "Horse"),
+    (r"^critters/duck/", "Duck"),
+]
+
+
+def _widelands_items(root: Path) -> Iterator[SourceItem]:
+    default = ("GPL-2+", "Widelands Development Team, Debian package widelands-data")
+    for item in _file_items(
+        "widelands", "widelands-data", root, [f"{_WIDELANDS_DATA}/sound", f"{_WIDELANDS_DATA}/world"], default,
+        upstream=lambda rel: rel.removeprefix("usr/share/games/widelands/"),
+    ):  # fmt: skip
+        rel = Path(item.path or "").as_posix().split("/data/sound/")[-1].split("/data/world/")[-1]
+        label = next((lab for pattern, lab in _WIDELANDS_LABELS if re.search(pattern, rel)), None)
+        if label is not None:
+            yield replace(item, label=label)
+
+
+def _widelands_music(root: Path) -> Iterator[SourceItem]:
+    yield from _file_items(
+        "widelands-music", "widelands-data", root, [f"{_WIDELANDS_DATA}/music"],
+        ("GPL-2+", "Widelands Development Team, Debian package widelands-data"), label="Soundtrack music",
+        upstream=lambda rel: rel.removeprefix("usr/share/games/widelands/"),
+        detail=lambda p: f"'{_stem_title(p.stem)}' from Widelands",
+    )  # fmt: skip
+
+
 # -- registry -----------------------------------------------------------------------------------------------
 
 _FANTASY = "|".join(
@@ -388,6 +470,9 @@ SOURCES: dict[str, SourceSpec] = {
                    r"|loop (compus|drone|electric|garzul|industrial|mika|weirdo|safari|3 d)"),
         SourceSpec("wesnoth", "wesnoth-1.16-data", "debian", _wesnoth_sfx, exclude=_FANTASY),
         SourceSpec("wesnoth-music", "wesnoth-1.16-music", "debian", _wesnoth_music, exclude=r"\bsilence\b"),
+        SourceSpec("tuxpaint", "tuxpaint-stamps-default", "debian", _tuxpaint_items),
+        SourceSpec("widelands", "widelands-data", "debian", _widelands_items),
+        SourceSpec("widelands-music", "widelands-data", "debian", _widelands_music),
         SourceSpec("immich-music", "immich-memories-music", "pypi", _immich_items,
                    pip_hint="pip install immich-memories-music"),
     ]

@@ -16,7 +16,7 @@ from audio_omni.data.catalog import Domain
 __all__ = ["LABELS", "KEYWORD_RULES", "TaxonomyEntry", "entry", "label_for", "accepted_tags", "caption_for"]
 
 #: Bumped when labels or rules change, so catalogues can tell which taxonomy labelled them.
-TAXONOMY_VERSION = 1
+TAXONOMY_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,14 @@ LABELS: dict[str, TaxonomyEntry] = {
         _e("Animal", "sound", "a monkey screeching", *_WILD, "Squawk", "Screaming", "Whoop"),
         _e("Hiss", "sound", "a snake hissing", *_ANIMAL, "Snake", "Cat", "Steam", "Sizzle", "White noise"),
         _e("Insect", "sound", "insects buzzing", *_WILD, "Buzz", "Bee, wasp, etc.", "Cricket", "Fly, housefly"),
+        _e("Goat", "sound", "a goat bleating", *_FARM, "Bleat", "Sheep"),
+        _e("Turkey", "sound", "a turkey gobbling", *_FARM, "Gobble", "Fowl", "Chicken, rooster", "Bird"),
+        _e("Goose", "sound", "geese honking", *_FARM, "Honk", "Fowl", "Duck", "Bird"),
+        _e("Bee, wasp, etc.", "sound", "bees buzzing", *_WILD, "Insect", "Buzz", "Fly, housefly", "Mosquito"),
+        _e("Mosquito", "sound", "a mosquito whining", *_WILD, "Insect", "Buzz", "Bee, wasp, etc.", "Fly, housefly"),
+        _e("Cricket", "sound", "crickets chirping", *_WILD, "Insect", "Chirp, tweet", "Frog"),
+        _e("Whale vocalization", "sound", "a whale singing", *_WILD),
+        _e("Rodents, rats, mice", "sound", "a mouse squeaking", *_WILD, "Mouse", "Squeak", "Patter"),
         # weather, water, fire
         _e("Rain", "sound", "rain falling", "Raindrop", "Rain on surface", "Water", "Thunderstorm", "Drip"),
         _e("Thunderstorm", "sound", "a thunderstorm", "Thunder", "Rain", "Rain on surface", "Wind", "Rumble"),
@@ -180,6 +188,16 @@ LABELS: dict[str, TaxonomyEntry] = {
             "Cupboard open or close",
         ),
         _e("Knock", "sound", "knocking on wood", "Door", "Tap", "Wood", "Thump, thud", "Wood block"),
+        _e("Vacuum cleaner", "sound", "a vacuum cleaner running", "Hair dryer", "Blender", "Mechanical fan",
+           "Electric shaver, electric razor", "Air conditioning", "Mechanisms", "White noise"),
+        _e("Toilet flush", "sound", "a toilet flushing", *_WATER, "Water tap, faucet", "Sink (filling or washing)"),
+        _e("Scissors", "sound", "scissors cutting", "Tools", "Cutlery, silverware", "Clicking", "Tick", "Mechanisms"),
+        _e("Camera", "sound", "a camera shutter clicking", "Single-lens reflex camera", "Clicking",
+           "Mechanisms"),
+        _e("Fireworks", "sound", "fireworks bursting", *_EXPLOSION, "Firecracker"),
+        _e("Thunder", "sound", "thunder rumbling", "Thunderstorm", "Rumble", "Boom", "Rain", "Explosion"),
+        _e("Fire engine, fire truck (siren)", "sound", "a fire engine's siren", "Siren", "Emergency vehicle",
+           "Police car (siren)", "Ambulance (siren)", "Civil defense siren", "Vehicle"),
         _e("Glass", "sound", "glass clinking", "Chink, clink", "Shatter", "Breaking", "Jingle, tinkle"),
         _e("Shatter", "sound", "glass shattering", "Glass", "Breaking", "Smash, crash", "Chink, clink"),
         _e("Computer keyboard", "sound", "typing on a keyboard", "Typing", "Typewriter", "Clicking", "Tap"),
