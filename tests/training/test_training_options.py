@@ -124,3 +124,23 @@ def test_tensorboard_logs_scalars_and_audio_samples(tmp_path, shards):
     output, target = events.Audio("sample/output"), events.Audio("sample/target")
     assert [e.step for e in output] == [2] and output[0].sample_rate == target[0].sample_rate == 16000
     assert output[0].length_frames == target[0].length_frames > 0
+
+
+def test_the_shipped_training_configs_parse_with_the_campaign_overrides(tmp_path):
+    import subprocess
+
+    from audio_omni.training.config import load_train_config
+
+    configs = Path(__file__).resolve().parents[2] / "configs"
+    for name in ("train-small.yaml", "train-paper.yaml"):
+        assert load_train_config(configs / name).model.preset
+    # what scripts/campaign/campaign.sh passes: the run folder, the encoded chunks, the held-out set
+    cfg = load_train_config(configs / "campaign-small.yaml", [
+        f"out_dir={tmp_path}/runs/small", f"data.shards=[{tmp_path}/enc/chunk-0,{tmp_path}/enc/chunk-1]",
+        f"valid.shards=[{tmp_path}/enc/valid-set]"])
+    assert cfg.data.shards == [f"{tmp_path}/enc/chunk-0", f"{tmp_path}/enc/chunk-1"]
+    assert cfg.valid.shards == [f"{tmp_path}/enc/valid-set"] and cfg.model.init_from == "audio-omni-small"
+    script = configs.parent / "scripts" / "campaign" / "campaign.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    usage = subprocess.run(["bash", str(script)], capture_output=True, text=True, env={"HOME": str(tmp_path)})
+    assert usage.returncode == 2 and "usage" in usage.stderr
