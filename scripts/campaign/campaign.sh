@@ -12,7 +12,9 @@
 # Environment: CAMPAIGN (folder, default ~/.cache/audio-omni/campaign), RUN (run name, default small),
 # CONFIG (training config, default configs/campaign-small.yaml), CHUNKS (training chunks, default 20),
 # PAIRS (pair indices per chunk, default 2000), VARY (re-voicing probability, default 0.5), SEED0 (seed of
-# chunk 0, default 100: chunk K uses SEED0+K), NPROC (training processes, default 2).
+# chunk 0, default 100: chunk K uses SEED0+K), NPROC (training processes, default 2), MODEL_CONFIG (a model
+# config JSON that replaces the preset's, e.g. configs/audio-omni-small-tags.json; the shipped weights still
+# warm-start it, and pre-encoding stores what it needs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CAMPAIGN="${CAMPAIGN:-$HOME/.cache/audio-omni/campaign}"
@@ -23,6 +25,8 @@ PAIRS="${PAIRS:-2000}"
 VARY="${VARY:-0.5}"
 SEED0="${SEED0:-100}"
 NPROC="${NPROC:-2}"
+MODEL=()
+[[ -n "${MODEL_CONFIG:-}" ]] && MODEL=(--set "model.config=$(realpath "$MODEL_CONFIG")")
 export HF_HUB_OFFLINE=1
 mkdir -p "$CAMPAIGN/pairs" "$CAMPAIGN/enc" "$CAMPAIGN/runs" "$CAMPAIGN/logs"
 cd "$CAMPAIGN"
@@ -60,8 +64,8 @@ encode_one() {  # encode_one NAME SPLIT: pairs/NAME -> enc/NAME (atomically, thr
   [[ -d "enc/$name" ]] && return 0
   log "pre-encode $name"
   rm -rf "enc/.$name.tmp"
-  low audio-omni preencode "$CONFIG" --set "data.shards=[$CAMPAIGN/pairs/$name]" --out "enc/.$name.tmp" \
-    --split "$split" >> "logs/encode-$name.log" 2>&1
+  low audio-omni preencode "$CONFIG" "${MODEL[@]}" --set "data.shards=[$CAMPAIGN/pairs/$name]" --out "enc/.$name.tmp" \
+    --split "$split" --half >> "logs/encode-$name.log" 2>&1
   mv "enc/.$name.tmp" "enc/$name"
 }
 
@@ -89,7 +93,7 @@ train() {
       [[ -f "runs/$RUN/checkpoints/latest" ]] && resume=(--resume latest)
       log "train $RUN on $shards ${resume[*]:-}"
       OMP_NUM_THREADS=1 ACCELERATE_USE_CPU=1 low torchrun --nproc_per_node "$NPROC" -m audio_omni.cli train \
-        "$CONFIG" --set "out_dir=$CAMPAIGN/runs/$RUN" --set "data.shards=$shards" \
+        "$CONFIG" "${MODEL[@]}" --set "out_dir=$CAMPAIGN/runs/$RUN" --set "data.shards=$shards" \
         --set "valid.shards=[$CAMPAIGN/enc/valid-set]" "${resume[@]}" >> "logs/train-$RUN.log" 2>&1 &
       pid=$!
     fi

@@ -50,6 +50,7 @@ def preencode(
     out: Annotated[Path, typer.Option(help="directory for the pre-encoded pairs")],
     split: Annotated[str, typer.Option(help="which split of the shards")] = "train",
     per_part: Annotated[int, typer.Option(min=1, help="pairs per safetensors part")] = 256,
+    half: Annotated[bool, typer.Option(help="store latents in float16 and MLLM features in bfloat16")] = False,
     override: Annotated[
         list[str] | None, typer.Option("--set", help="override a config value, e.g. --set data.shards=[pairs/a]")
     ] = None,
@@ -68,7 +69,7 @@ def preencode(
 
     model = build_training_model(cfg).to(pick_device()).eval()
     with torch.inference_mode():
-        run_preencode(model, cfg.data.shards, out, split=split, per_part=per_part)
+        run_preencode(model, cfg.data.shards, out, split=split, per_part=per_part, half=half)
     typer.echo(f"pre-encoded into {out}")
 
 

@@ -18,6 +18,7 @@ from audio_omni.models.conditioners.base import Conditioner, CondTokens
 from audio_omni.models.conditioners.mel import MelConditioner
 from audio_omni.models.conditioners.mllm import MLLMConditioner
 from audio_omni.models.conditioners.source_frames import SourceFrames
+from audio_omni.models.conditioners.source_tags import SourceTags
 from audio_omni.models.conditioners.speech_text import SpeechTextConditioner
 from audio_omni.models.conditioners.sync import SyncConditioner
 from audio_omni.models.config import ModelConfig
@@ -31,6 +32,7 @@ ROLE_OF = {
     MelConditioner: "mel",
     SyncConditioner: "sync",
     SourceFrames: "frames",
+    SourceTags: "tags",
 }
 
 
@@ -79,7 +81,7 @@ class ConditionerSet(nn.Module):
             inputs = [item.get(cond_id) for item in batch]
             if isinstance(module, MelConditioner):
                 out[cond_id] = module(inputs, device, mask_voice=mask_voice, generator=generator)
-            elif isinstance(module, SourceFrames):
+            elif isinstance(module, (SourceFrames, SourceTags)):
                 if frames is None:
                     raise ValueError("frame conditions need the latent length (frames=...)")
                 out[cond_id] = module(inputs, device, frames)

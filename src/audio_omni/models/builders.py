@@ -14,6 +14,7 @@ from audio_omni.models.conditioners.base import Conditioner
 from audio_omni.models.conditioners.mel import MelConditioner
 from audio_omni.models.conditioners.mllm import MLLMConditioner
 from audio_omni.models.conditioners.source_frames import SourceFrames
+from audio_omni.models.conditioners.source_tags import SourceTags
 from audio_omni.models.conditioners.speech_text import SpeechTextConditioner
 from audio_omni.models.conditioners.sync import SyncConditioner
 from audio_omni.models.conditioners.text_symbols import BUILTIN_PREFIX, SymbolVocabulary
@@ -116,6 +117,8 @@ def build_conditioner(
         )
     if spec.type == "source_frames":
         return SourceFrames(config.model.pretransform.latent_dim, config.sample_rate)
+    if spec.type == "source_tags":
+        return SourceTags(config.sample_rate, config.model.pretransform.downsampling_ratio)
     if spec.type == "sync_feature":
         return SyncConditioner(
             n_tokens_out=int(c.get("sync_output_dim", 128)),

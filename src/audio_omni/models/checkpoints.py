@@ -92,6 +92,25 @@ def mllm_key_mapper(model: AudioOmniModel):
     return to_installed, to_canonical
 
 
+#: The DiT's input projection: frame conditions added to a model (source_tags) widen it by appended columns.
+PROJECT_IN = "model.model.transformer.project_in.weight"
+
+
+def grow_input_projection(state: dict[str, torch.Tensor], model: AudioOmniModel) -> dict[str, torch.Tensor]:
+    """Warm-start a model whose DiT reads more frame-condition channels than the weights were trained with: the
+    added channels come last in every token (channel-major patches), so the old weights keep their columns and
+    the new columns start at zero. The grown model computes exactly what the old one did until it trains."""
+    own = model.state_dict().get(PROJECT_IN)
+    old = state.get(PROJECT_IN)
+    if own is None or old is None or old.shape == own.shape:
+        return state
+    if old.ndim != 2 or old.shape[0] != own.shape[0] or old.shape[1] > own.shape[1]:
+        return state  # not a widening: the strict load reports it
+    grown = torch.zeros(own.shape, dtype=old.dtype)
+    grown[:, : old.shape[1]] = old
+    return {**state, PROJECT_IN: grown}
+
+
 def load_state_dict_into(
     model: AudioOmniModel, state: dict[str, torch.Tensor], strict: bool = True, source: str = "checkpoint"
 ) -> LoadReport:

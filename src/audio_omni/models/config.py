@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from audio_omni.errors import ConfigError
 
+#: AudioSet classes of the frozen tagger, the width of a source_tags frame condition.
+TAG_CLASSES = 521
+
 # Widths the official code hard-codes (see the fixture README, "Dimension overrides").
 OFFICIAL_QWEN_FEATURE_DIM = 2048
 OFFICIAL_SPEECH_TEXT_DIM = 512
@@ -99,7 +102,7 @@ class PretransformConfig(_Open):
         return int(self.config.get("downsampling_ratio", 256))
 
 
-ConditionerType = Literal["qwen_omni", "gemma3", "tts-f5", "mel_spec", "sync_feature", "source_frames"]
+ConditionerType = Literal["qwen_omni", "gemma3", "tts-f5", "mel_spec", "sync_feature", "source_frames", "source_tags"]
 
 
 class ConditionerSpec(_Strict):
@@ -216,10 +219,17 @@ class ModelConfig(_Open):
         latent = self.model.pretransform.latent_dim
         if diffusion.config.io_channels != latent:
             raise ValueError(f"DiT io_channels {diffusion.config.io_channels} != codec latent_dim {latent}")
-        frame_dim = (latent + 1) * len(diffusion.frame_cond_ids)  # source latents + a presence channel each
+        types = {spec.id: spec.type for spec in self.model.conditioning.configs}
+        # source latents + a presence channel; the tagger's class probabilities
+        widths = {"source_frames": latent + 1, "source_tags": TAG_CLASSES}
+        if any(types[i] not in widths for i in diffusion.frame_cond_ids):
+            raise ValueError(f"frame conditions must be of the types {sorted(widths)}")
+        if diffusion.frame_cond_ids and types[diffusion.frame_cond_ids[0]] != "source_frames":
+            raise ValueError("the first frame condition must be source_frames (the source the flow starts from)")
+        frame_dim = sum(widths[types[i]] for i in diffusion.frame_cond_ids)
         if diffusion.config.frame_cond_dim != frame_dim:
             raise ValueError(f"DiT frame_cond_dim {diffusion.config.frame_cond_dim} != {frame_dim} (latent_dim + 1 "
-                             "per frame condition)")
+                             f"per source_frames, {TAG_CLASSES} per source_tags)")
         if diffusion.config.data_residual and not diffusion.frame_cond_ids:
             raise ValueError("data_residual needs a frame condition (the source the prediction is added to)")
         if self.flow.edit_start == "source" and not diffusion.frame_cond_ids:

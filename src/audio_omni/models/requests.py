@@ -18,6 +18,7 @@ from audio_omni.errors import InstructionError
 from audio_omni.models.conditioners.mel import MelInput
 from audio_omni.models.conditioners.mllm import MLLMFeatures, MLLMPrompt
 from audio_omni.models.conditioners.source_frames import FrameInput
+from audio_omni.models.conditioners.source_tags import TagInput
 from audio_omni.task_prompts import SENTENCE_END, PromptTemplates, check_text
 from audio_omni.tasks import GENERATION_TASKS, is_edit
 
@@ -36,6 +37,7 @@ class ConditionRequest:
     # Pre-encoded training data carries the frozen parts' outputs instead of raw inputs:
     source_latents: torch.Tensor | None = None  # [D, L] the codec's latents of `source` (frame layout)
     voice_latents: torch.Tensor | None = None  # [D, K] the codec's latents of `voice` (frame layout)
+    source_tags: torch.Tensor | None = None  # [521, P] the tagger's class probabilities of `source` (tags role)
     prompt_features: MLLMFeatures | None = None  # the MLLM's features of the templated prompt
 
     @property
@@ -107,6 +109,9 @@ def condition_inputs(
             raise InstructionError(f"{task} edits a source recording; none was given")
         if frames_role:
             item[frames_role] = _frames(request.source, request.source_latents, ratio)
+            if "tags" in roles:
+                wave = None if request.source_tags is not None else item[frames_role].wave
+                item[roles["tags"]] = TagInput(wave=wave, tags=request.source_tags)
         else:
             item[roles["mel"]] = MelInput(request.source, False)
         return item

@@ -216,6 +216,7 @@ class ExampleBuilder:
             request.voice_transcript = meta.get("voice_transcript")
         if self.frames_layout:
             request.source_latents = tensors.get("source_latents")
+            request.source_tags = tensors.get("source_tags")
             voice = tensors.get("voice_latents")
             target = tensors["latent_mean"][:, : math.ceil(length / self.ratio)]
             if voice is not None and (voice.shape[-1] + target.shape[-1]) * self.ratio <= self.window:

@@ -12,6 +12,8 @@ Layout of a pre-encoded directory (the trainer accepts it wherever it accepts pa
         <key>/mel_wave    [T]       source / voice audio at the mel conditioner's rate (prepended-mel models)
         <key>/source_latents [D, L] the codec's latents of the source (frame-layout models, edits)
         <key>/voice_latents  [D, K] the codec's latents of the voice reference (frame-layout models, TTS)
+        <key>/source_tags [521, P]  the frozen tagger's class probabilities of the source (models with a
+                                    source_tags condition, edits)
 The trainable conditioners (projections, speech-text encoder, mel projections) still run during training.
 `half=True` stores latents in float16 and MLLM features in bfloat16 (their range needs its exponent), which
 halves the disk and page cache a large campaign needs; training reads both back as float32.
@@ -53,6 +55,7 @@ def preencode(
     if mllm.model is None:
         raise ConfigError("pre-encoding needs the model's MLLM backbone")
     frames_module = model.conditioner.conditioners[roles["frames"]] if "frames" in roles else None
+    tags_module = model.conditioner.conditioners[roles["tags"]] if "tags" in roles else None
     codec = model.pretransform
     entries = [e for d in shard_dirs for e in index_shards(d, split)]
     device = next(model.model.parameters()).device
@@ -90,6 +93,10 @@ def preencode(
             if frames_module is not None:
                 if request.source is not None:
                     tensors[f"{key}/source_latents"] = store(frames_module.encode(request.source.to(device)))
+                    if tags_module is not None:  # the waveform the facade would tag: whole latent frames
+                        source = request.source[: request.source.shape[-1] // codec.downsampling_ratio
+                                                * codec.downsampling_ratio]
+                        tensors[f"{key}/source_tags"] = store(tags_module.tags(source))
                 if request.voice is not None:
                     voice = request.voice[: request.voice.shape[-1] // codec.downsampling_ratio
                                           * codec.downsampling_ratio]  # whole frames, as training uses it

@@ -28,6 +28,7 @@ from audio_omni.atomic import replacing_directory, write_text_atomic
 from audio_omni.models.audio_omni_model import AudioOmniModel
 from audio_omni.models.builders import build_model
 from audio_omni.models.checkpoints import (
+    grow_input_projection,
     load_official_checkpoint,
     load_state_dict_into,
     mllm_key_mapper,
@@ -75,7 +76,10 @@ def build_training_model(config: TrainConfig) -> AudioOmniModel:
     if found is None:
         model.dit.reset_parameters_for_training()
     elif found.format == "ours":
-        load_state_dict_into(model, read_state_dict(found.weights), source=found.where)
+        # A config with more frame conditions than the weights (model.config beside init_from) grows the DiT's
+        # input projection by zero columns; every other difference is an error.
+        state = grow_input_projection(read_state_dict(found.weights), model)
+        load_state_dict_into(model, state, source=found.where)
     else:
         load_official_checkpoint(model, found.weights)
     freeze_frozen_parts(model)
