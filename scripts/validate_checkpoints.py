@@ -6,6 +6,10 @@ Compare the training pairs with held-out ones to see whether a model has learnt 
 operations (docs/models/audio-omni-small.md).
 
     python scripts/validate_checkpoints.py CKPT_DIR... --shards ENC_DIR [--split valid] [--items 192] [--json OUT]
+        [--without-tags]
+
+`--without-tags`: an ablation for models with the source_tags condition: the tagger's class probabilities are
+replaced by zeros (what the model saw before it had them), which shows how much the model relies on them.
 """
 
 from __future__ import annotations
@@ -26,9 +30,18 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=192)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--json", help="write every record here")
+    parser.add_argument("--without-tags", action="store_true", help="zero the source_tags condition (ablation)")
     args = parser.parse_args()
 
     import torch
+
+    if args.without_tags:
+        from audio_omni.models.conditioners.source_tags import SourceTags
+
+        def no_tags(self, inputs, device, frames):
+            return torch.zeros(len(inputs), self.output_dim, frames, device=device)
+
+        SourceTags.forward = no_tags  # this process only: every model it builds reads zeros for the classes
 
     from audio_omni.training.config import parse_train_config
     from audio_omni.training.trainer import Trainer
