@@ -92,7 +92,9 @@ train() {
       local resume=()
       [[ -f "runs/$RUN/checkpoints/latest" ]] && resume=(--resume latest)
       log "train $RUN on $shards ${resume[*]:-}"
-      OMP_NUM_THREADS=1 ACCELERATE_USE_CPU=1 low torchrun --nproc_per_node "$NPROC" -m audio_omni.cli train \
+      # nice itself (not the low function, whose subshell would get the signal) so that kill reaches torchrun,
+      # which passes SIGTERM on to its workers: they checkpoint and stop.
+      OMP_NUM_THREADS=1 ACCELERATE_USE_CPU=1 nice -n 10 torchrun --nproc_per_node "$NPROC" -m audio_omni.cli train \
         "$CONFIG" "${MODEL[@]}" --set "out_dir=$CAMPAIGN/runs/$RUN" --set "data.shards=$shards" \
         --set "valid.shards=[$CAMPAIGN/enc/valid-set]" "${resume[@]}" >> "logs/train-$RUN.log" 2>&1 &
       pid=$!
