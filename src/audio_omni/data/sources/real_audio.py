@@ -401,6 +401,14 @@ def _tuxpaint_items(root: Path) -> Iterator[SourceItem]:
 # -- Widelands -----------------------------------------------------------------------------------------------
 
 _WIDELANDS_DATA = "usr/share/games/widelands/data"
+_WIDELANDS_DEFAULT = ("GPL-2+", "Widelands Development Team, Debian package widelands-data")
+
+
+def _widelands_upstream(rel: str) -> str:
+    """The path the package's copyright file names (relative to the game's folder)."""
+    return rel.removeprefix("usr/share/games/widelands/")
+
+
 #: (regex on the path under data/sound or data/world, label); first match wins; unmatched files stay out
 #: (interface sounds, fantasy work, sounds no AudioSet class names).
 _WIDELANDS_LABELS = [
@@ -423,10 +431,9 @@ _WIDELANDS_LABELS = [
 
 
 def _widelands_items(root: Path) -> Iterator[SourceItem]:
-    default = ("GPL-2+", "Widelands Development Team, Debian package widelands-data")
     for item in _file_items(
-        "widelands", "widelands-data", root, [f"{_WIDELANDS_DATA}/sound", f"{_WIDELANDS_DATA}/world"], default,
-        upstream=lambda rel: rel.removeprefix("usr/share/games/widelands/"),
+        "widelands", "widelands-data", root, [f"{_WIDELANDS_DATA}/sound", f"{_WIDELANDS_DATA}/world"],
+        _WIDELANDS_DEFAULT, upstream=_widelands_upstream,
     ):  # fmt: skip
         rel = Path(item.path or "").as_posix().split("/data/sound/")[-1].split("/data/world/")[-1]
         label = next((lab for pattern, lab in _WIDELANDS_LABELS if re.search(pattern, rel)), None)
@@ -436,9 +443,8 @@ def _widelands_items(root: Path) -> Iterator[SourceItem]:
 
 def _widelands_music(root: Path) -> Iterator[SourceItem]:
     yield from _file_items(
-        "widelands-music", "widelands-data", root, [f"{_WIDELANDS_DATA}/music"],
-        ("GPL-2+", "Widelands Development Team, Debian package widelands-data"), label="Soundtrack music",
-        upstream=lambda rel: rel.removeprefix("usr/share/games/widelands/"),
+        "widelands-music", "widelands-data", root, [f"{_WIDELANDS_DATA}/music"], _WIDELANDS_DEFAULT,
+        label="Soundtrack music", upstream=_widelands_upstream,
         detail=lambda p: f"'{_stem_title(p.stem)}' from Widelands",
     )  # fmt: skip
 

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from audio_omni.judges.yamnet import HOP, PATCH_FRAMES, SAMPLE_RATE, WINDOW, YamnetTagger
 from audio_omni.models.conditioners.base import Conditioner
 from audio_omni.models.config import TAG_CLASSES as CLASSES
 
 #: Tagger patches start every this many 10 ms frames (0.16 s); each covers 0.96 s (YAMNet's own hop is 0.48 s).
 HOP_FRAMES = 16
-_PATCH_CENTRE_S = 0.4875  # half of a patch: 95 hops of 10 ms + one 25 ms window, halved
-_HOP_S = HOP_FRAMES * 0.010
+_PATCH_CENTRE_S = (WINDOW + (PATCH_FRAMES - 1) * HOP) / 2 / SAMPLE_RATE  # 0.4875 s after the patch starts
+_HOP_S = HOP_FRAMES * HOP / SAMPLE_RATE
 
 
 @dataclass
@@ -37,9 +38,8 @@ class TagInput:
 
 
 @functools.lru_cache(maxsize=1)
-def _tagger():
-    from audio_omni.judges.yamnet import YamnetTagger
-
+def _tagger() -> YamnetTagger:
+    """One tagger per process, built on first use (models without source_tags never load it)."""
     return YamnetTagger.from_installed()
 
 
